@@ -1,0 +1,1 @@
+"""champbot's platform-neutral core: domain, services, ports and the composition root."""

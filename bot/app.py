@@ -1,0 +1,165 @@
+"""The composition root: opens the database, builds the core, wires the edges, and closes it all.
+
+This is the one module in bot/ allowed to reach into the platform edges.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.core import Core
+from bot.domain import Actor, Platform, Role
+from bot.ports import Messengers
+from storage.engine import Database
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+
+async def migrate(settings: Settings) -> None:
+    await asyncio.to_thread(upgrade, settings.database_url)
+
+
+@asynccontextmanager
+async def open_core(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    extra_roles: dict[tuple[Platform, str], frozenset[Role]] | None = None,
+) -> AsyncIterator[Core]:
+    """Migrate, open the database, and build the core with an empty Messengers registry."""
+    await migrate(settings)
+    database = Database(settings.database_url)
+    try:
+        yield Core(
+            settings=settings,
+            database=database,
+            clock=clock or SystemClock(),
+            messengers=Messengers(),
+            extra_roles=extra_roles,
+        )
+    finally:
+        await database.close()
+
+
+@dataclass
+class Server:
+    """A running `champbot run`: the web site, the edges, the scheduler; `port` is the bound port."""
+
+    core: Core
+    runner: web.AppRunner
+    port: int
+    platforms: dict[str, str]
+    stop_callbacks: list[object]
+
+
+@asynccontextmanager
+async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[Server]:
+    from handlers.slack.app import SlackEdge, web_client
+    from handlers.slack.messenger import SlackMessenger
+    from handlers.teams.adapter import build_adapter
+    from handlers.teams.bot import TeamsBot
+    from handlers.teams.messenger import TeamsMessenger
+    from handlers.web import build_web_app
+    from jobs.scheduler import SchedulerLeader
+
+    async with open_core(settings, clock=clock) as core:
+        platforms: dict[str, str] = {}
+        slack_view = None
+        socket_handler = None
+        if settings.slack_enabled:
+            client = web_client(settings)
+            core.messengers.register(SlackMessenger(client))
+            slack = SlackEdge(settings, core, client)
+            if settings.slack_app_token:
+                from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+                socket_handler = AsyncSocketModeHandler(slack.app, settings.slack_app_token.get_secret_value())
+                platforms["slack"] = "socket mode"
+            else:
+                slack_view = slack.handle
+                platforms["slack"] = "http"
+        else:
+            platforms["slack"] = "off (no SLACK_BOT_TOKEN)"
+
+        adapter = build_adapter(settings)
+        teams_bot = TeamsBot(core, settings.teams_tenants)
+        people = core.services.people
+        core.messengers.register(
+            TeamsMessenger(
+                adapter,
+                settings.microsoft_app_id,
+                conversation_reference=lambda key: people.conversation_reference(Platform.TEAMS, key),
+                direct_reference=lambda key: people.direct_reference(Platform.TEAMS, key),
+            )
+        )
+        platforms["teams"] = "authenticated" if settings.microsoft_app_id else "emulator mode (no MicrosoftAppId)"
+
+        leader = SchedulerLeader(core)
+
+        async def health() -> dict[str, str]:
+            ok = await core.database.ping()
+            return {"status": "ok" if ok else "unavailable", "database": "ok" if ok else "unreachable",
+                    "scheduler": leader.state}
+
+        async def teams_view(request: web.Request) -> web.StreamResponse:
+            return await adapter.process(request, teams_bot) or web.Response(status=200)
+
+        app = build_web_app(health=health, slack=slack_view, teams=teams_view)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        port = runner.addresses[0][1] if runner.addresses else settings.port
+        await leader.start()
+        if socket_handler is not None:
+            await socket_handler.connect_async()
+        log.info(
+            "champbot listening on http://%s:%s; slack: %s; teams: %s; console: available",
+            settings.host, port, platforms["slack"], platforms["teams"],
+            extra={"port": port, "platforms": platforms},
+        )
+        try:
+            yield Server(core, runner, port, platforms, [])
+        finally:
+            if socket_handler is not None:
+                await socket_handler.close_async()
+            await leader.stop()
+            await runner.cleanup()
+
+
+async def run_forever(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with serve(settings):
+        await stop.wait()
+    log.info("champbot stopped")
+
+
+async def run_console(
+    settings: Settings, *, user: str, display_name: str, admin: bool, champion: bool, locale: str | None,
+    timezone: str | None,
+) -> None:
+    import sys
+
+    from handlers.console.messenger import ConsoleMessenger
+    from handlers.console.shell import ConsoleShell
+
+    roles = frozenset({Role.ADMIN} if admin else set()) | frozenset({Role.CHAMPION} if champion else set())
+    extra = {(Platform.CONSOLE, user): roles} if roles else {}
+    async with open_core(settings, extra_roles=extra) as core:
+        messenger = ConsoleMessenger(sys.stdout)
+        core.messengers.register(messenger)
+        actor = Actor(Platform.CONSOLE, user, display_name or user, locale, timezone)
+        await ConsoleShell(core, messenger, actor, sys.stdout, sys.stdin).run()

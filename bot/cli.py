@@ -1,0 +1,117 @@
+"""The `champbot` command: run, console, db, jobs. Configuration errors end in one clear line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot import logs
+from bot.config import ConfigError, Settings, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="champbot", description="Run a company's AI-champion network in chat.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("run", help="serve Slack and Teams, run the scheduler (migrations applied first)")
+
+    console = commands.add_parser("console", help="chat with the bot in this terminal, no credentials needed")
+    console.add_argument("--user", required=True, help="your user id in the console, e.g. ana")
+    console.add_argument("--name", default="", help="display name (defaults to the user id)")
+    console.add_argument("--admin", action="store_true", help="act as an admin (HR) for this session")
+    console.add_argument("--champion", action="store_true", help="act as an AI champion for this session")
+    console.add_argument("--locale", choices=("en", "da"), help="language (defaults to CHAMPBOT_LOCALE)")
+    console.add_argument("--timezone", help="IANA time zone (defaults to CHAMPBOT_TIMEZONE)")
+
+    db = commands.add_parser("db", help="database migrations")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="apply all migrations")
+    db_commands.add_parser("current", help="show the applied migration")
+
+    jobs = commands.add_parser("jobs", help="scheduled jobs")
+    job_commands = jobs.add_subparsers(dest="jobs_command", required=True, metavar="ACTION")
+    job_commands.add_parser("list", help="list the jobs with their next run")
+    run = job_commands.add_parser("run", help="run one job now")
+    run.add_argument("name")
+    run.add_argument("--force", action="store_true", help="run even if it already ran for this period")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(f"champbot: {error}", file=sys.stderr)
+        return 2
+    level = settings.log_level
+    if args.command == "console" and level == "INFO":
+        level = "WARNING"  # keep the chat readable; CHAMPBOT_LOG_LEVEL=DEBUG still shows everything
+    logs.configure(settings.log_format, level)
+    try:
+        return asyncio.run(_dispatch(args, settings))
+    except KeyboardInterrupt:
+        return 130
+    except ConfigError as error:
+        print(f"champbot: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        logging.getLogger("champbot").error("cannot start: %s", error)
+        return 1
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import app
+
+    if args.command == "run":
+        await app.run_forever(settings)
+        return 0
+    if args.command == "console":
+        await app.run_console(
+            settings, user=args.user, display_name=args.name, admin=args.admin, champion=args.champion,
+            locale=args.locale, timezone=args.timezone,
+        )
+        return 0
+    if args.command == "db":
+        return await _db(args, settings)
+    return await _jobs(args, settings)
+
+
+async def _db(args: argparse.Namespace, settings: Settings) -> int:
+    from storage import migrate
+
+    if args.db_command == "upgrade":
+        await asyncio.to_thread(migrate.upgrade, settings.database_url)
+    revision = await asyncio.to_thread(migrate.current, settings.database_url)
+    print(f"database at revision {revision or 'none'}")
+    return 0
+
+
+async def _jobs(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_core
+    from jobs import registry
+    from jobs.runner import run_job
+    from jobs.scheduler import next_runs
+
+    async with open_core(settings) as core:
+        if args.jobs_command == "list":
+            now = core.clock.now()
+            print(f"{'JOB':<16} {'NEXT RUN':<26} DESCRIPTION")
+            for job, next_run in next_runs(core, now):
+                when = next_run.isoformat(timespec="minutes") if next_run else "never"
+                print(f"{job.job_id:<16} {when:<26} {job.description}")
+            return 0
+        job = registry.find(args.name)
+        if job is None:
+            known = ", ".join(spec.job_id for spec in registry.JOBS)
+            print(f"champbot: no job named {args.name!r}; known jobs: {known}", file=sys.stderr)
+            return 2
+        result = await run_job(core, job, force=args.force)
+        if result.ran:
+            print(f"{job.job_id} ran for {result.period}: {result.summary}")
+        else:
+            print(f"{job.job_id} already ran for {result.period}; use --force to run it again")
+        return 0

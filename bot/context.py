@@ -1,0 +1,43 @@
+"""What a command handler gets: the speaker, the parsed words, the catalog in their language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.events import Origin
+from bot.i18n import Catalog
+from bot.identity import Identity
+from bot.messages import Message, Reply
+from bot.parsing import ParsedCommand
+from bot.text import Text
+
+
+class UsageError(Exception):
+    """Raised by a handler when the words do not fit; the core answers with the usage line."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    origin: Origin
+    identity: Identity
+    command: ParsedCommand
+    catalog: Catalog
+    prefix: str  # how commands are typed on this platform: "/champ " in Slack, "" elsewhere
+
+    @property
+    def locale(self) -> str:
+        return self.identity.locale
+
+    def t(self, key: str, **params: object) -> Text:
+        return self.catalog.text(self.locale, key, **params)
+
+    def s(self, key: str, **params: object) -> str:
+        return self.catalog.string(self.locale, key, **params)
+
+    def reply(self, *texts: Text, private: bool = True) -> Reply:
+        return Reply(Message.of(*texts), private=private)

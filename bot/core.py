@@ -1,0 +1,164 @@
+"""The core's front door: every edge hands it neutral events and renders what comes back."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.commands import CommandTable
+from bot.config import Settings
+from bot.context import CommandContext, UsageError
+from bot.domain import Platform, Role
+from bot.events import ButtonPress, CommandEvent, FormSubmission, MemberJoined, Origin
+from bot.i18n import Catalog
+from bot.identity import Identity
+from bot.messages import Message, Reply, Section
+from bot.parsing import parse
+from bot.ports import Messengers
+from bot.services.help import HelpService
+from bot.services.people import PeopleService
+from bot.services.roles import RolesService
+from bot.services.setup import SetupService
+from bot.text import Markup, UserText
+from storage.engine import Database
+
+log = logging.getLogger(__name__)
+
+COMMAND_PREFIX = {Platform.SLACK: "/champ "}
+
+
+@dataclass
+class Services:
+    people: PeopleService
+    help: HelpService
+    setup: SetupService
+    roles: RolesService
+
+
+def register_commands(table: CommandTable, services: Services) -> None:
+    """Every command of every platform, registered once."""
+    table.add("help", Role.EMPLOYEE, services.help.help)
+    table.add("whoami", Role.EMPLOYEE, services.help.whoami)
+    table.add("setup", Role.ADMIN, services.setup.setup)
+    table.add("grant", Role.ADMIN, services.roles.grant)
+    table.add("revoke", Role.ADMIN, services.roles.revoke)
+
+
+def configured_roles(
+    settings: Settings, extra: dict[tuple[Platform, str], frozenset[Role]]
+) -> dict[tuple[Platform, str], frozenset[Role]]:
+    """Roles that come from configuration (CHAMPBOT_ADMINS) or console flags, not from chat."""
+    roles: dict[tuple[Platform, str], frozenset[Role]] = dict(extra)
+    for ref in settings.admin_refs:
+        key = (ref.platform, ref.user_id)
+        roles[key] = roles.get(key, frozenset()) | {Role.ADMIN}
+    return roles
+
+
+class Core:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        database: Database,
+        clock: Clock,
+        messengers: Messengers,
+        extra_roles: dict[tuple[Platform, str], frozenset[Role]] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.database = database
+        self.clock = clock
+        self.messengers = messengers
+        self.catalog = Catalog()
+        people = PeopleService(
+            database=database,
+            clock=clock,
+            configured_roles=configured_roles(settings, extra_roles or {}),
+            default_locale=settings.locale,
+            default_timezone=settings.timezone,
+        )
+        commands = CommandTable()
+        self.services = Services(
+            people=people,
+            help=HelpService(commands),
+            setup=SetupService(database=database, clock=clock, messengers=messengers),
+            roles=RolesService(people=people, messengers=messengers),
+        )
+        register_commands(commands, self.services)
+        self.commands = commands
+
+    def _context(self, origin: Origin, identity: Identity, text: str) -> CommandContext:
+        return CommandContext(
+            origin=origin,
+            identity=identity,
+            command=parse(text),
+            catalog=self.catalog,
+            prefix=COMMAND_PREFIX.get(identity.platform, ""),
+        )
+
+    async def handle_command(self, event: CommandEvent) -> Reply:
+        """Run one command; whatever happens, the person gets a clear answer and no traceback."""
+        identity = await self.services.people.identify(event.origin)
+        ctx = self._context(event.origin, identity, event.text)
+        name = ctx.command.name
+        if not name:
+            return await self.services.help.help(ctx)
+        spec = self.commands.get(name)
+        if spec is None:
+            return self._unknown(ctx, name)
+        if not identity.may(spec.role):
+            log.info("command refused", extra={"command": name, "needed": spec.role.value})
+            return ctx.reply(ctx.t("refused", command=Markup(name), role=ctx.t(f"role.{spec.role.value}")))
+        try:
+            return await spec.handler(ctx)
+        except UsageError as error:
+            usage = ctx.t("usage", usage=Markup(f"`{ctx.prefix}{ctx.s(spec.usage_key)}`"))
+            if error.key == spec.usage_key:
+                return ctx.reply(usage)
+            return ctx.reply(ctx.t(error.key, **error.params), usage)
+        except Exception:
+            return self._failed(ctx, name)
+
+    def _unknown(self, ctx: CommandContext, name: str) -> Reply:
+        suggestion = self.commands.closest(name, ctx.identity.role)
+        help_word = Markup(f"`{ctx.prefix}help`")
+        if suggestion:
+            hint = ctx.t("unknown.suggest", suggestion=Markup(f"`{ctx.prefix}{suggestion}`"), help=help_word)
+        else:
+            hint = ctx.t("unknown.help", help=help_word)
+        return ctx.reply(ctx.t("unknown.command", command=UserText(name[:40])), hint)
+
+    def _failed(self, ctx: CommandContext, name: str) -> Reply:
+        error_id = uuid.uuid4().hex[:8]
+        log.exception("command failed", extra={"command": name, "error_id": error_id})
+        return ctx.reply(ctx.t("failed", error_id=Markup(error_id)))
+
+    async def handle_button(self, event: ButtonPress) -> Reply | None:
+        identity = await self.services.people.identify(event.origin)
+        log.info("button without a handler", extra={"action_id": event.action_id})
+        return Reply(Message.of(self.catalog.text(identity.locale, "button.expired")))
+
+    async def handle_form(self, event: FormSubmission) -> Reply | None:
+        identity = await self.services.people.identify(event.origin)
+        log.info("form without a handler", extra={"form_id": event.form_id})
+        return Reply(Message.of(self.catalog.text(identity.locale, "button.expired")))
+
+    async def handle_member_joined(self, event: MemberJoined) -> Reply | None:
+        """The bot was installed or added somewhere: remember the place, greet in direct chats."""
+        if event.is_bot:
+            await self.services.people.remember_channel(event.origin)
+            if not event.origin.conversation.is_direct:
+                return None
+        identity = await self.services.people.identify(event.origin)
+        if not event.origin.conversation.is_direct:
+            return None
+        ctx = self._context(event.origin, identity, "help")
+        return Reply(Message((Section(ctx.t("welcome")), *self.services.help.overview(ctx).blocks[1:])))
+
+    async def home(self, origin: Origin) -> Message:
+        """What Slack's App Home tab shows: a greeting and the person's own help."""
+        identity = await self.services.people.identify(origin)
+        ctx = self._context(origin, identity, "help")
+        return Message((Section(ctx.t("welcome")), *self.services.help.overview(ctx).blocks[1:]))

@@ -1,0 +1,52 @@
+"""Neutral inbound events: what every edge turns its platform's payloads into."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.domain import Actor, Conversation
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who spoke and where, plus what the edge needs to talk there again later."""
+
+    actor: Actor
+    conversation: Conversation
+    reference: str | None = None  # opaque, platform-specific (a Teams conversation reference as JSON)
+    trigger_id: str | None = None  # lets a service open a form in reply (Slack); never stored
+
+
+@dataclass(frozen=True)
+class CommandEvent:
+    """`/champ <text>` in Slack, or the same words typed to the bot anywhere."""
+
+    origin: Origin
+    text: str
+
+
+@dataclass(frozen=True)
+class ButtonPress:
+    origin: Origin
+    action_id: str
+    value: str = ""
+    message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FormSubmission:
+    origin: Origin
+    form_id: str
+    values: dict[str, str] = field(default_factory=dict)
+    metadata: str = ""
+
+
+@dataclass(frozen=True)
+class MemberJoined:
+    """A person (or the bot itself) joined a channel or installed the app."""
+
+    origin: Origin
+    is_bot: bool = False
+
+
+InboundEvent = CommandEvent | ButtonPress | FormSubmission | MemberJoined

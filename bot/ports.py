@@ -1,0 +1,67 @@
+"""Ports the core drives: each edge supplies a Messenger; the core never sees an SDK."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.domain import Platform
+from bot.messages import Form, Message, MessageRef
+
+
+class DeliveryError(Exception):
+    """A platform refused a message. `permanent` errors are not worth retrying."""
+
+    def __init__(self, reason: str, *, permanent: bool, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class FormTrigger:
+    """What a platform needs to open a form for a person (Slack's trigger id, or where to post a card)."""
+
+    user_id: str
+    conversation_id: str
+    trigger_id: str | None = None
+
+
+class Messenger(Protocol):
+    platform: Platform
+
+    async def post(self, channel_id: str, message: Message, *, thread_id: str | None = None) -> MessageRef:
+        """Post to a channel (or into a thread of it) as the bot."""
+        ...
+
+    async def dm(self, user_id: str, message: Message) -> MessageRef:
+        """Send a direct message to a person."""
+        ...
+
+    async def update(self, ref: MessageRef, message: Message) -> None:
+        """Replace a message the bot sent earlier."""
+        ...
+
+    async def open_form(self, trigger: FormTrigger, form: Form) -> None:
+        """Ask a person to fill in a form (a modal in Slack, a card in Teams, prompts in the console)."""
+        ...
+
+
+class Messengers:
+    """The Messenger of each live platform, looked up by the platform an event came from."""
+
+    def __init__(self) -> None:
+        self._by_platform: dict[Platform, Messenger] = {}
+
+    def register(self, messenger: Messenger) -> None:
+        self._by_platform[messenger.platform] = messenger
+
+    def get(self, platform: Platform) -> Messenger:
+        try:
+            return self._by_platform[platform]
+        except KeyError:
+            raise DeliveryError(f"{platform} is not connected", permanent=True) from None
+
+    def __contains__(self, platform: Platform) -> bool:
+        return platform in self._by_platform

@@ -1,0 +1,124 @@
+"""Knowing people: first contact, where to reach them later, their roles, language and time zone."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.clock import Clock
+from bot.domain import Platform, Role
+from bot.events import Origin
+from bot.i18n import resolve_locale
+from bot.identity import Identity
+from storage import conversations, people
+from storage.engine import Database
+
+log = logging.getLogger(__name__)
+
+
+class PeopleService:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        clock: Clock,
+        configured_roles: dict[tuple[Platform, str], frozenset[Role]],
+        default_locale: str,
+        default_timezone: str,
+    ) -> None:
+        self._db = database
+        self._clock = clock
+        self._configured = configured_roles
+        self._default_locale = default_locale
+        self._default_timezone = default_timezone
+
+    def is_bootstrap_admin(self, platform: Platform, user_id: str) -> bool:
+        return Role.ADMIN in self._configured.get((platform, user_id), frozenset())
+
+    async def identify(self, origin: Origin) -> Identity:
+        """Remember the speaker and the conversation, then say who they are to the core."""
+        actor, conversation = origin.actor, origin.conversation
+        now = self._clock.now()
+        async with self._db.session() as session:
+            await people.remember_person(
+                session,
+                platform=actor.platform,
+                user_id=actor.user_id,
+                display_name=actor.display_name,
+                locale=actor.locale,
+                timezone=actor.timezone,
+                now=now,
+            )
+            await conversations.remember_conversation(
+                session,
+                platform=actor.platform,
+                conversation_id=conversation.conversation_id,
+                kind="direct" if conversation.is_direct else "channel",
+                user_id=actor.user_id if conversation.is_direct else None,
+                name=conversation.name,
+                reference=origin.reference,
+                now=now,
+            )
+            person = await people.get_person(session, platform=actor.platform, user_id=actor.user_id)
+            granted = await people.granted_roles(session, platform=actor.platform, user_id=actor.user_id)
+        bootstrap = self.is_bootstrap_admin(actor.platform, actor.user_id)
+        roles = {Role(role) for role in granted if role in Role.__members__.values()}
+        roles |= self._configured.get((actor.platform, actor.user_id), frozenset())
+        stored_tz = person.timezone if person else None
+        if actor.timezone:
+            timezone, source = actor.timezone, "platform"
+        elif stored_tz:
+            timezone, source = stored_tz, "stored"
+        else:
+            timezone, source = self._default_timezone, "organisation"
+        locale = resolve_locale(actor.locale or (person.locale if person else None), self._default_locale)
+        return Identity(
+            actor=actor,
+            roles=frozenset(roles),
+            bootstrap_admin=bootstrap,
+            locale=locale,
+            timezone=timezone,
+            timezone_source=source,
+        )
+
+    async def remember_channel(self, origin: Origin) -> None:
+        """The bot was added to a channel: keep where it is, so jobs can post there later."""
+        conversation = origin.conversation
+        async with self._db.session() as session:
+            await conversations.remember_conversation(
+                session,
+                platform=conversation.platform,
+                conversation_id=conversation.conversation_id,
+                kind="direct" if conversation.is_direct else "channel",
+                user_id=origin.actor.user_id if conversation.is_direct else None,
+                name=conversation.name,
+                reference=origin.reference,
+                now=self._clock.now(),
+            )
+
+    async def grant(self, *, platform: Platform, user_id: str, role: Role, granted_by: str) -> bool:
+        async with self._db.session() as session:
+            return await people.grant_role(
+                session, platform=platform, user_id=user_id, role=role, granted_by=granted_by, now=self._clock.now()
+            )
+
+    async def revoke(self, *, platform: Platform, user_id: str, role: Role) -> bool:
+        async with self._db.session() as session:
+            return await people.revoke_role(session, platform=platform, user_id=user_id, role=role)
+
+    async def locale_of(self, platform: Platform, user_id: str) -> str:
+        """The language to write to someone in when they are not the one speaking."""
+        async with self._db.session() as session:
+            person = await people.get_person(session, platform=platform, user_id=user_id)
+        return resolve_locale(person.locale if person else None, self._default_locale)
+
+    async def conversation_reference(self, platform: Platform, conversation_id: str) -> str | None:
+        """The stored platform reference of a conversation, for proactive messages."""
+        async with self._db.session() as session:
+            record = await conversations.conversation(session, platform=platform, conversation_id=conversation_id)
+        return record.reference if record else None
+
+    async def direct_reference(self, platform: Platform, user_id: str) -> str | None:
+        """The stored reference of a person's direct chat with the bot, if they ever had one."""
+        async with self._db.session() as session:
+            record = await conversations.direct_conversation(session, platform=platform, user_id=user_id)
+        return record.reference if record else None

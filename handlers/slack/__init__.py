@@ -1,0 +1,1 @@
+"""The Slack edge: Bolt listeners, Block Kit rendering and the Slack Messenger."""

@@ -1,0 +1,181 @@
+"""Bolt listeners: Slack payloads in, neutral events to the core, Block Kit back out.
+
+Every listener acks at once and does the work in a lazy listener, so Slack's 3-second
+deadline never depends on the database or the Web API.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.core import Core
+from bot.domain import Actor, Conversation, Platform
+from bot.events import ButtonPress, CommandEvent, FormSubmission, MemberJoined, Origin
+from bot.messages import Message, Reply
+from handlers.slack import render
+from handlers.slack.profiles import ProfileCache
+
+log = logging.getLogger(__name__)
+
+ANY = re.compile(".*")
+
+
+def web_client(settings: Settings) -> AsyncWebClient:
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return AsyncWebClient(token=token, base_url=settings.slack_api_url)
+
+
+class SlackEdge:
+    """Owns the Bolt app; translates each Slack payload into one neutral event."""
+
+    def __init__(self, settings: Settings, core: Core, client: AsyncWebClient) -> None:
+        self._core = core
+        self._client = client
+        self._profiles = ProfileCache(client)
+        secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+        self.app = AsyncApp(
+            client=client,
+            signing_secret=secret,
+            # Socket Mode needs no signing secret; Bolt skips verification only when we say so.
+            request_verification_enabled=secret is not None,
+            process_before_response=False,
+            logger=logging.getLogger("slack_bolt"),
+        )
+        self._register()
+
+    def _register(self) -> None:
+        app = self.app
+        app.command("/champ")(ack=_ack, lazy=[self._on_command])
+        app.event("message")(ack=_ack, lazy=[self._on_direct_message])
+        app.event("app_mention")(ack=_ack, lazy=[self._on_mention])
+        app.event("member_joined_channel")(ack=_ack, lazy=[self._on_member_joined])
+        app.event("app_home_opened")(ack=_ack, lazy=[self._on_home_opened])
+        app.event("team_join")(_ack)
+        app.action(ANY)(ack=_ack, lazy=[self._on_action])
+        app.view_submission(ANY)(ack=_ack, lazy=[self._on_view_submission])
+        app.view_closed(ANY)(_ack)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """The aiohttp view for POST /slack/events: one converter in, one out."""
+        try:
+            bolt_request = await to_bolt_request(request)
+        except (ValueError, UnicodeDecodeError):  # Bolt parses before verifying; a broken body is a 400
+            return web.json_response({"error": "body is not a Slack payload"}, status=400)
+        bolt_response = await self.app.async_dispatch(bolt_request)
+        return await to_aiohttp_response(bolt_response)
+
+    async def _origin(
+        self, user_id: str, channel_id: str, *, fallback_name: str = "", channel_name: str = "",
+        thread_id: str | None = None, trigger_id: str | None = None,
+    ) -> Origin:
+        profile = await self._profiles.get(user_id, fallback_name)
+        actor = Actor(Platform.SLACK, user_id, profile.name, profile.locale, profile.timezone)
+        is_direct = channel_id.startswith("D") or channel_name == "directmessage"
+        conversation = Conversation(Platform.SLACK, channel_id, is_direct, "" if is_direct else channel_name, thread_id)
+        return Origin(actor, conversation, trigger_id=trigger_id)
+
+    async def _on_command(self, body: dict[str, Any], respond: AsyncRespond) -> None:
+        origin = await self._origin(
+            body["user_id"], body["channel_id"], fallback_name=body.get("user_name", ""),
+            channel_name=body.get("channel_name", ""), trigger_id=body.get("trigger_id"),
+        )
+        reply = await self._core.handle_command(CommandEvent(origin, body.get("text", "")))
+        await _respond(respond, reply)
+
+    async def _on_direct_message(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        if event.get("user") == context.bot_user_id:
+            return
+        origin = await self._origin(event["user"], event["channel"])
+        text = _strip_bot_mention(event.get("text", ""), context.bot_user_id)
+        reply = await self._core.handle_command(CommandEvent(origin, text))
+        await self._say(reply, origin, thread_id=event.get("thread_ts"))
+
+    async def _on_mention(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        thread = event.get("thread_ts") or event.get("ts")
+        origin = await self._origin(event["user"], event["channel"], thread_id=thread)
+        text = _strip_bot_mention(event.get("text", ""), context.bot_user_id)
+        reply = await self._core.handle_command(CommandEvent(origin, text))
+        await self._say(reply, origin, thread_id=thread)
+
+    async def _on_member_joined(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        is_bot = event.get("user") == context.bot_user_id
+        origin = await self._origin(event["user"], event["channel"])
+        await self._core.handle_member_joined(MemberJoined(origin, is_bot=is_bot))
+
+    async def _on_home_opened(self, event: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        origin = await self._origin(event["user"], event.get("channel", ""))
+        home = await self._core.home(origin)
+        try:
+            await self._client.views_publish(user_id=event["user"], view={"type": "home", "blocks": render.blocks(home)})
+        except SlackApiError as error:
+            log.warning("views.publish failed: %s", error.response.get("error"))
+
+    async def _on_action(self, body: dict[str, Any], respond: AsyncRespond) -> None:
+        action = body["actions"][0]
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
+        origin = await self._origin(body["user"]["id"], channel, trigger_id=body.get("trigger_id"))
+        message_id = (body.get("message") or {}).get("ts")
+        press = ButtonPress(origin, action.get("action_id", ""), action.get("value", ""), message_id)
+        reply = await self._core.handle_button(press)
+        if reply is not None:
+            await _respond(respond, reply, replace_original=False)
+
+    async def _on_view_submission(self, body: dict[str, Any]) -> None:
+        view = body["view"]
+        origin = await self._origin(body["user"]["id"], "", trigger_id=body.get("trigger_id"))
+        submission = FormSubmission(
+            origin, view.get("callback_id", ""), render.form_values(view.get("state", {})), view.get("private_metadata", "")
+        )
+        reply = await self._core.handle_form(submission)
+        if reply is not None:
+            await self._core.messengers.get(Platform.SLACK).dm(origin.actor.user_id, reply.message)
+
+    async def _say(self, reply: Reply, origin: Origin, *, thread_id: str | None) -> None:
+        conversation = origin.conversation
+        message = reply.message
+        try:
+            if reply.private and not conversation.is_direct:
+                await self._client.chat_postEphemeral(
+                    channel=conversation.conversation_id, user=origin.actor.user_id,
+                    text=render.fallback(message), blocks=render.blocks(message), thread_ts=thread_id,
+                )
+            else:
+                await self._client.chat_postMessage(
+                    channel=conversation.conversation_id, text=render.fallback(message),
+                    blocks=render.blocks(message), thread_ts=thread_id if not conversation.is_direct else None,
+                )
+        except SlackApiError as error:
+            log.warning("reply not delivered: %s", error.response.get("error"))
+
+
+async def _ack(ack: AsyncAck) -> None:
+    await ack()
+
+
+async def _respond(respond: AsyncRespond, reply: Reply, **extra: Any) -> None:
+    message: Message = reply.message
+    await respond(
+        text=render.fallback(message),
+        blocks=render.blocks(message),
+        response_type="ephemeral" if reply.private else "in_channel",
+        **extra,
+    )
+
+
+def _strip_bot_mention(text: str, bot_user_id: str | None) -> str:
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(\|[^>]*)?>", " ", text)
+    return text.strip()

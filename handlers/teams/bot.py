@@ -1,0 +1,125 @@
+"""The Teams ActivityHandler: activities in, neutral events to the core, Adaptive Cards back out."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
+from botbuilder.schema import Activity, ChannelAccount
+
+from bot.core import Core
+from bot.domain import Actor, Conversation, Platform
+from bot.events import ButtonPress, CommandEvent, FormSubmission, MemberJoined, Origin
+from bot.messages import Message, Reply
+from handlers.teams import render
+
+log = logging.getLogger(__name__)
+
+
+def message_activity(message: Message) -> Activity:
+    activity = MessageFactory.attachment(CardFactory.adaptive_card(render.card(message)))
+    activity.summary = message.fallback()[:200]
+    return activity
+
+
+def tenant_of(activity: Activity) -> str | None:
+    channel_data = activity.channel_data or {}
+    tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
+    if isinstance(tenant, dict) and tenant.get("id"):
+        return str(tenant["id"])
+    return getattr(activity.conversation, "tenant_id", None)
+
+
+def timezone_of(activity: Activity) -> str | None:
+    if activity.local_timezone:
+        return str(activity.local_timezone)
+    for entity in activity.entities or []:
+        props = entity.additional_properties or {}
+        if getattr(entity, "type", None) == "clientInfo" and props.get("timezone"):
+            return str(props["timezone"])
+    return None
+
+
+def neutral_text(activity: Activity) -> str:
+    """Teams mentions (`<at>Bo</at>` plus an entity) become the neutral `<@id|Bo>`; the bot's own goes."""
+    text = activity.text or ""
+    recipient_id = activity.recipient.id if activity.recipient else None
+    for entity in activity.entities or []:
+        if getattr(entity, "type", None) != "mention":
+            continue
+        props = entity.additional_properties or {}
+        tag = props.get("text") or ""
+        mentioned = props.get("mentioned") or {}
+        if not tag:
+            continue
+        if mentioned.get("id") == recipient_id:
+            text = text.replace(tag, " ", 1)
+        else:
+            text = text.replace(tag, f"<@{mentioned.get('id', '')}|{mentioned.get('name', '')}>", 1)
+    return re.sub(r"\s+", " ", text.replace("&nbsp;", " ")).strip()
+
+
+class TeamsBot(ActivityHandler):
+    def __init__(self, core: Core, allowed_tenants: list[str]) -> None:
+        self._core = core
+        self._tenants = set(allowed_tenants)
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if self._tenants and tenant_of(activity) not in self._tenants:
+            log.warning("activity from a tenant outside CHAMPBOT_TEAMS_TENANTS ignored")
+            return
+        await super().on_turn(turn_context)
+
+    def _origin(self, turn_context: TurnContext) -> Origin:
+        """A team channel is known by its channel id; the `;messageid=` part of Teams' id is the thread."""
+        activity = turn_context.activity
+        user = activity.from_property or ChannelAccount(id="", name="")
+        actor = Actor(Platform.TEAMS, user.id or "", user.name or "", activity.locale, timezone_of(activity))
+        conversation_type = getattr(activity.conversation, "conversation_type", None) or "personal"
+        conversation_id, _, thread = (activity.conversation.id or "").partition(";messageid=")
+        channel = (activity.channel_data or {}).get("channel") if isinstance(activity.channel_data, dict) else None
+        name = (channel or {}).get("name") or getattr(activity.conversation, "name", None) or ""
+        conversation = Conversation(
+            Platform.TEAMS,
+            conversation_id,
+            is_direct=conversation_type == "personal",
+            name=name,
+            thread_id=thread or None,
+        )
+        reference = TurnContext.get_conversation_reference(activity)
+        if reference.conversation is not None:
+            reference.conversation.id = conversation_id
+        return Origin(actor, conversation, reference=json.dumps(reference.serialize()))
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        origin = self._origin(turn_context)
+        value: Any = activity.value
+        if isinstance(value, dict) and value.get("action_id"):
+            press = ButtonPress(origin, str(value["action_id"]), str(value.get("value", "")), activity.reply_to_id)
+            await self._send(turn_context, await self._core.handle_button(press))
+        elif isinstance(value, dict) and value.get("form_id"):
+            values = {k: str(v) for k, v in value.items() if k not in {"form_id", "metadata"}}
+            submission = FormSubmission(origin, str(value["form_id"]), values, str(value.get("metadata", "")))
+            await self._send(turn_context, await self._core.handle_form(submission))
+        else:
+            reply = await self._core.handle_command(CommandEvent(origin, neutral_text(activity)))
+            await self._send(turn_context, reply)
+
+    async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
+        origin = self._origin(turn_context)
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        for member in members_added:
+            is_bot = member.id == bot_id
+            if not is_bot and not origin.conversation.is_direct:
+                continue
+            joined = Origin(origin.actor, origin.conversation, origin.reference)
+            await self._send(turn_context, await self._core.handle_member_joined(MemberJoined(joined, is_bot=is_bot)))
+
+    async def _send(self, turn_context: TurnContext, reply: Reply | None) -> None:
+        if reply is not None:
+            await turn_context.send_activity(message_activity(reply.message))

@@ -1,0 +1,96 @@
+"""The Teams Messenger: proactive posts, DMs and updates on stored conversation references."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+
+from botbuilder.core import TurnContext
+from botbuilder.core.bot_adapter import BotAdapter
+from botbuilder.schema import ConversationReference
+from botframework.connector.models import ErrorResponseException
+
+from bot.domain import Platform
+from bot.messages import Form, Message, MessageRef
+from bot.ports import DeliveryError, FormTrigger
+from handlers.teams.bot import message_activity
+from handlers.teams import render
+from botbuilder.core import CardFactory, MessageFactory
+
+ReferenceLookup = Callable[[str], Awaitable[str | None]]
+
+
+class TeamsMessenger:
+    platform = Platform.TEAMS
+
+    def __init__(
+        self,
+        adapter: BotAdapter,
+        app_id: str,
+        *,
+        conversation_reference: ReferenceLookup,
+        direct_reference: ReferenceLookup,
+    ) -> None:
+        self._adapter = adapter
+        self._app_id = app_id
+        self._conversation_reference = conversation_reference
+        self._direct_reference = direct_reference
+
+    async def _reference(self, lookup: ReferenceLookup, key: str) -> ConversationReference:
+        stored = await lookup(key)
+        if stored is None:
+            raise DeliveryError("no_conversation_reference", permanent=True)
+        return ConversationReference().deserialize(json.loads(stored))
+
+    async def _send(self, reference: ConversationReference, activity: object) -> str:
+        sent: list[str] = []
+
+        async def callback(turn_context: TurnContext) -> None:
+            response = await turn_context.send_activity(activity)  # type: ignore[arg-type]
+            sent.append(response.id if response and response.id else "")
+
+        try:
+            await self._adapter.continue_conversation(reference, callback, self._app_id)
+        except ErrorResponseException as error:
+            raise _delivery_error(error) from None
+        return sent[0] if sent else ""
+
+    async def post(self, channel_id: str, message: Message, *, thread_id: str | None = None) -> MessageRef:
+        reference = await self._reference(self._conversation_reference, channel_id)
+        if thread_id and reference.conversation is not None:
+            reference.conversation.id = f"{channel_id};messageid={thread_id}"
+        message_id = await self._send(reference, message_activity(message))
+        return MessageRef(Platform.TEAMS, reference.conversation.id, message_id)
+
+    async def dm(self, user_id: str, message: Message) -> MessageRef:
+        reference = await self._reference(self._direct_reference, user_id)
+        message_id = await self._send(reference, message_activity(message))
+        return MessageRef(Platform.TEAMS, reference.conversation.id, message_id)
+
+    async def update(self, ref: MessageRef, message: Message) -> None:
+        reference = await self._reference(self._conversation_reference, ref.channel_id)
+        activity = message_activity(message)
+        activity.id = ref.message_id
+
+        async def callback(turn_context: TurnContext) -> None:
+            await turn_context.update_activity(activity)
+
+        try:
+            await self._adapter.continue_conversation(reference, callback, self._app_id)
+        except ErrorResponseException as error:
+            raise _delivery_error(error) from None
+
+    async def open_form(self, trigger: FormTrigger, form: Form) -> None:
+        reference = await self._reference(self._conversation_reference, trigger.conversation_id)
+        await self._send(reference, MessageFactory.attachment(CardFactory.adaptive_card(render.form_card(form))))
+
+
+def _delivery_error(error: ErrorResponseException) -> DeliveryError:
+    response = getattr(error, "response", None)
+    status = getattr(response, "status_code", 0) or 0
+    retry_after = None
+    if status == 429:
+        value = (getattr(response, "headers", None) or {}).get("Retry-After")
+        retry_after = float(value) if value else 1.0
+    reason = f"http_{status}" if status else "connector_error"
+    return DeliveryError(reason, permanent=status in {400, 401, 403, 404}, retry_after=retry_after)

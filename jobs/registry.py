@@ -1,0 +1,46 @@
+"""The fixed jobs, registered from code with stable ids; each is a thin call into the core."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.core import Core
+from jobs import retention
+
+JobFunc = Callable[[Core, datetime], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    job_id: str
+    description: str
+    func: JobFunc
+    cron: dict[str, str]
+    period_format: str  # strftime of the local run time: one run per distinct value
+
+    def trigger(self, tz: ZoneInfo) -> BaseTrigger:
+        return CronTrigger(timezone=tz, **self.cron)
+
+    def period(self, at: datetime, tz: ZoneInfo) -> str:
+        return at.astimezone(tz).strftime(self.period_format)
+
+
+JOBS: tuple[JobSpec, ...] = (
+    JobSpec(
+        job_id="retention",
+        description="delete job-run records older than the retention period",
+        func=retention.run,
+        cron={"hour": "3", "minute": "17"},
+        period_format="%Y-%m-%d",
+    ),
+)
+
+
+def find(job_id: str) -> JobSpec | None:
+    return next((job for job in JOBS if job.job_id == job_id), None)

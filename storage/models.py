@@ -1,0 +1,89 @@
+"""The tables. Small typed models; timestamps are aware UTC; nothing here imports a chat SDK."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def _utc(**kwargs: object) -> object:
+    return Field(sa_column=Column(UTCDateTime(), nullable=False), **kwargs)  # type: ignore[call-overload]
+
+
+class Person(SQLModel, table=True):
+    """Someone the bot has met on one platform; locale and time zone as that platform reports them."""
+
+    __tablename__ = "person"
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    user_id: str = Field(max_length=128)
+    display_name: str = Field(default="", max_length=200)
+    locale: str | None = Field(default=None, max_length=16)
+    timezone: str | None = Field(default=None, max_length=64)
+    first_seen_at: datetime = _utc()  # type: ignore[assignment]
+    last_seen_at: datetime = _utc()  # type: ignore[assignment]
+
+
+class RoleGrant(SQLModel, table=True):
+    """A role given in chat. Bootstrap admins come from configuration and are not stored."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (UniqueConstraint("platform", "user_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    user_id: str = Field(max_length=128)
+    role: str = Field(max_length=16)
+    granted_by: str = Field(max_length=128)
+    granted_at: datetime = _utc()  # type: ignore[assignment]
+
+
+class ChannelBinding(SQLModel, table=True):
+    """Which channel serves which purpose (questions, champions, leadership, showtell) per platform."""
+
+    __tablename__ = "channel_binding"
+    __table_args__ = (UniqueConstraint("platform", "purpose"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    purpose: str = Field(max_length=16)
+    channel_id: str = Field(max_length=256)
+    channel_name: str = Field(default="", max_length=200)
+    bound_by: str = Field(max_length=128)
+    bound_at: datetime = _utc()  # type: ignore[assignment]
+
+
+class ConversationRecord(SQLModel, table=True):
+    """Where the bot can speak later: a Teams conversation reference, or a Slack channel or DM id."""
+
+    __tablename__ = "conversation"
+    __table_args__ = (UniqueConstraint("platform", "conversation_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    conversation_id: str = Field(max_length=256)
+    kind: str = Field(max_length=16)  # direct | channel
+    user_id: str | None = Field(default=None, max_length=128, index=True)
+    name: str = Field(default="", max_length=200)
+    reference: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    updated_at: datetime = _utc()  # type: ignore[assignment]
+
+
+class JobRun(SQLModel, table=True):
+    """One row per job and period: the database, not luck, keeps a double run from posting twice."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (UniqueConstraint("job_id", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: str = Field(max_length=64)
+    period: str = Field(max_length=64)
+    started_at: datetime = _utc()  # type: ignore[assignment]
+    finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    outcome: str = Field(default="running", max_length=32)

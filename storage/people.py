@@ -1,0 +1,80 @@
+"""Queries about people and the roles granted to them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Person, RoleGrant
+from storage.upsert import insert_if_absent, upsert
+
+
+async def remember_person(
+    session: AsyncSession,
+    *,
+    platform: str,
+    user_id: str,
+    display_name: str,
+    locale: str | None,
+    timezone: str | None,
+    now: datetime,
+) -> None:
+    """Record first contact or refresh what the platform told us; unknown values never erase known ones."""
+    values = {
+        "platform": platform,
+        "user_id": user_id,
+        "display_name": display_name,
+        "locale": locale,
+        "timezone": timezone,
+        "first_seen_at": now,
+        "last_seen_at": now,
+    }
+    update = ["last_seen_at"] + [name for name in ("display_name", "locale", "timezone") if values[name]]
+    await upsert(session, Person.__table__, values, key=("platform", "user_id"), update=update)  # type: ignore[arg-type]
+
+
+async def get_person(session: AsyncSession, *, platform: str, user_id: str) -> Person | None:
+    result = await session.exec(select(Person).where(Person.platform == platform, Person.user_id == user_id))
+    return result.first()
+
+
+async def granted_roles(session: AsyncSession, *, platform: str, user_id: str) -> set[str]:
+    result = await session.exec(
+        select(RoleGrant.role).where(RoleGrant.platform == platform, RoleGrant.user_id == user_id)
+    )
+    return set(result.all())
+
+
+async def grant_role(
+    session: AsyncSession, *, platform: str, user_id: str, role: str, granted_by: str, now: datetime
+) -> bool:
+    """Give a role; False when the person already had it."""
+    values = {"platform": platform, "user_id": user_id, "role": role, "granted_by": granted_by, "granted_at": now}
+    return await insert_if_absent(
+        session,
+        RoleGrant.__table__,  # type: ignore[arg-type]
+        values,
+        key=("platform", "user_id", "role"),
+    )
+
+
+async def revoke_role(session: AsyncSession, *, platform: str, user_id: str, role: str) -> bool:
+    """Take a role away; False when the person did not have it."""
+    result = await (await session.connection()).execute(
+        delete(RoleGrant).where(
+            RoleGrant.platform == platform,  # type: ignore[arg-type]
+            RoleGrant.user_id == user_id,  # type: ignore[arg-type]
+            RoleGrant.role == role,  # type: ignore[arg-type]
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def people_with_role(session: AsyncSession, *, platform: str, role: str) -> list[str]:
+    result = await session.exec(
+        select(RoleGrant.user_id).where(RoleGrant.platform == platform, RoleGrant.role == role)
+    )
+    return sorted(result.all())

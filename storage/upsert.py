@@ -1,0 +1,40 @@
+"""INSERT … ON CONFLICT for both SQLite and PostgreSQL, so concurrent first contacts never collide."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+def _insert(session: AsyncSession, table: Table) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+async def upsert(
+    session: AsyncSession,
+    table: Table,
+    values: Mapping[str, Any],
+    *,
+    key: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    statement = _insert(session, table).values(**values)
+    if update:
+        statement = statement.on_conflict_do_update(
+            index_elements=list(key), set_={name: statement.excluded[name] for name in update}
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=list(key))
+    await (await session.connection()).execute(statement)
+
+
+async def insert_if_absent(session: AsyncSession, table: Table, values: Mapping[str, Any], *, key: Sequence[str]) -> bool:
+    """Insert a row unless its key exists; True when this call inserted it."""
+    statement = _insert(session, table).values(**values).on_conflict_do_nothing(index_elements=list(key))
+    result = await (await session.connection()).execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
