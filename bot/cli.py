@@ -115,3 +115,7 @@ async def _jobs(args: argparse.Namespace, settings: Settings) -> int:
         else:
             print(f"{job.job_id} already ran for {result.period}; use --force to run it again")
         return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

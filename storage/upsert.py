@@ -35,6 +35,12 @@ async def upsert(
 
 async def insert_if_absent(session: AsyncSession, table: Table, values: Mapping[str, Any], *, key: Sequence[str]) -> bool:
     """Insert a row unless its key exists; True when this call inserted it."""
-    statement = _insert(session, table).values(**values).on_conflict_do_nothing(index_elements=list(key))
+    statement = (
+        _insert(session, table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=list(key))
+        .returning(*[table.c[name] for name in key])
+    )
     result = await (await session.connection()).execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: psycopg's async cursor reports -1 for a skipped row on some paths.
+    return result.first() is not None

@@ -93,6 +93,7 @@ class TeamsBot(ActivityHandler):
         reference = TurnContext.get_conversation_reference(activity)
         if reference.conversation is not None:
             reference.conversation.id = conversation_id
+        reference.activity_id = None  # proactive messages later start a new message, not a reply
         return Origin(actor, conversation, reference=json.dumps(reference.serialize()))
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
