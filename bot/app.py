@@ -83,7 +83,9 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
             if settings.slack_app_token:
                 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-                socket_handler = AsyncSocketModeHandler(slack.app, settings.slack_app_token.get_secret_value())
+                socket_handler = AsyncSocketModeHandler(
+                    slack.app, settings.slack_app_token.get_secret_value()
+                )
                 platforms["slack"] = "socket mode"
             else:
                 slack_view = slack.handle
@@ -102,14 +104,19 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
                 direct_reference=lambda key: people.direct_reference(Platform.TEAMS, key),
             )
         )
-        platforms["teams"] = "authenticated" if settings.microsoft_app_id else "emulator mode (no MicrosoftAppId)"
+        platforms["teams"] = (
+            "authenticated" if settings.microsoft_app_id else "emulator mode (no MicrosoftAppId)"
+        )
 
         leader = SchedulerLeader(core)
 
         async def health() -> dict[str, str]:
             ok = await core.database.ping()
-            return {"status": "ok" if ok else "unavailable", "database": "ok" if ok else "unreachable",
-                    "scheduler": leader.state}
+            return {
+                "status": "ok" if ok else "unavailable",
+                "database": "ok" if ok else "unreachable",
+                "scheduler": leader.state,
+            }
 
         async def teams_view(request: web.Request) -> web.StreamResponse:
             return await adapter.process(request, teams_bot) or web.Response(status=200)
@@ -125,7 +132,10 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
             await socket_handler.connect_async()
         log.info(
             "champbot listening on http://%s:%s; slack: %s; teams: %s; console: available",
-            settings.host, port, platforms["slack"], platforms["teams"],
+            settings.host,
+            port,
+            platforms["slack"],
+            platforms["teams"],
             extra={"port": port, "platforms": platforms},
         )
         try:
@@ -148,7 +158,13 @@ async def run_forever(settings: Settings) -> None:
 
 
 async def run_console(
-    settings: Settings, *, user: str, display_name: str, admin: bool, champion: bool, locale: str | None,
+    settings: Settings,
+    *,
+    user: str,
+    display_name: str,
+    admin: bool,
+    champion: bool,
+    locale: str | None,
     timezone: str | None,
 ) -> None:
     import sys

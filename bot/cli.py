@@ -13,7 +13,9 @@ from bot.config import ConfigError, Settings, load_settings
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="champbot", description="Run a company's AI-champion network in chat.")
+    parser = argparse.ArgumentParser(
+        prog="champbot", description="Run a company's AI-champion network in chat."
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands.add_parser("run", help="serve Slack and Teams, run the scheduler (migrations applied first)")
@@ -71,8 +73,13 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "console":
         await app.run_console(
-            settings, user=args.user, display_name=args.name, admin=args.admin, champion=args.champion,
-            locale=args.locale, timezone=args.timezone,
+            settings,
+            user=args.user,
+            display_name=args.name,
+            admin=args.admin,
+            champion=args.champion,
+            locale=args.locale,
+            timezone=args.timezone,
         )
         return 0
     if args.command == "db":
@@ -104,16 +111,16 @@ async def _jobs(args: argparse.Namespace, settings: Settings) -> int:
                 when = next_run.isoformat(timespec="minutes") if next_run else "never"
                 print(f"{job.job_id:<16} {when:<26} {job.description}")
             return 0
-        job = registry.find(args.name)
-        if job is None:
+        chosen = registry.find(args.name)
+        if chosen is None:
             known = ", ".join(spec.job_id for spec in registry.JOBS)
             print(f"champbot: no job named {args.name!r}; known jobs: {known}", file=sys.stderr)
             return 2
-        result = await run_job(core, job, force=args.force)
+        result = await run_job(core, chosen, force=args.force)
         if result.ran:
-            print(f"{job.job_id} ran for {result.period}: {result.summary}")
+            print(f"{chosen.job_id} ran for {result.period}: {result.summary}")
         else:
-            print(f"{job.job_id} already ran for {result.period}; use --force to run it again")
+            print(f"{chosen.job_id} already ran for {result.period}; use --force to run it again")
         return 0
 
 

@@ -54,7 +54,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_env("CHAMPBOT_LOG_LEVEL")
     )
-    leader_retry_seconds: float = Field(15.0, gt=0, le=60, validation_alias=_env("CHAMPBOT_LEADER_RETRY_SECONDS"))
+    leader_retry_seconds: float = Field(
+        15.0, gt=0, le=60, validation_alias=_env("CHAMPBOT_LEADER_RETRY_SECONDS")
+    )
 
     @field_validator("teams_tenants", "admins", mode="before")
     @classmethod
@@ -96,7 +98,11 @@ class Settings(BaseSettings):
             )
         if self.slack_app_token and not self.slack_bot_token:
             raise ValueError("SLACK_BOT_TOKEN is required when SLACK_APP_TOKEN is set")
-        if self.microsoft_app_type == "SingleTenant" and self.microsoft_app_id and not self.microsoft_app_tenant_id:
+        if (
+            self.microsoft_app_type == "SingleTenant"
+            and self.microsoft_app_id
+            and not self.microsoft_app_tenant_id
+        ):
             raise ValueError("MicrosoftAppTenantId is required when MicrosoftAppType is SingleTenant")
         return self
 

@@ -77,7 +77,7 @@ class Catalog:
             elif isinstance(value, str):
                 spans.append(UserText(value))
             else:
-                spans.append(Markup(format(value, spec)))
+                spans.append(Markup(format(value, spec or "")))
         return Text(tuple(spans))
 
     def string(self, locale: str, key: str, **params: object) -> str:

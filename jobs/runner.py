@@ -35,7 +35,9 @@ async def run_job(core: Core, job: JobSpec, *, force: bool = False) -> JobResult
     except Exception:
         log.exception("job failed", extra={"job": job.job_id, "period": period})
         async with core.database.session() as session:
-            await finish_period(session, job_id=job.job_id, period=period, outcome="failed", now=core.clock.now())
+            await finish_period(
+                session, job_id=job.job_id, period=period, outcome="failed", now=core.clock.now()
+            )
         raise
     async with core.database.session() as session:
         await finish_period(session, job_id=job.job_id, period=period, outcome="ok", now=core.clock.now())

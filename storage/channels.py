@@ -31,7 +31,7 @@ async def bind_channel(
     }
     await upsert(
         session,
-        ChannelBinding.__table__,  # type: ignore[arg-type]
+        ChannelBinding,
         values,
         key=("platform", "purpose"),
         update=("channel_id", "channel_name", "bound_by", "bound_at"),

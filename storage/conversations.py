@@ -34,14 +34,16 @@ async def remember_conversation(
     update = ["updated_at"] + [name for name in ("user_id", "name", "reference") if values[name]]
     await upsert(
         session,
-        ConversationRecord.__table__,  # type: ignore[arg-type]
+        ConversationRecord,
         values,
         key=("platform", "conversation_id"),
         update=update,
     )
 
 
-async def conversation(session: AsyncSession, *, platform: str, conversation_id: str) -> ConversationRecord | None:
+async def conversation(
+    session: AsyncSession, *, platform: str, conversation_id: str
+) -> ConversationRecord | None:
     result = await session.exec(
         select(ConversationRecord).where(
             ConversationRecord.platform == platform, ConversationRecord.conversation_id == conversation_id
@@ -50,7 +52,9 @@ async def conversation(session: AsyncSession, *, platform: str, conversation_id:
     return result.first()
 
 
-async def direct_conversation(session: AsyncSession, *, platform: str, user_id: str) -> ConversationRecord | None:
+async def direct_conversation(
+    session: AsyncSession, *, platform: str, user_id: str
+) -> ConversationRecord | None:
     result = await session.exec(
         select(ConversationRecord)
         .where(

@@ -16,13 +16,15 @@ async def claim_period(session: AsyncSession, *, job_id: str, period: str, now: 
     """True for exactly one caller per (job, period), across processes."""
     return await insert_if_absent(
         session,
-        JobRun.__table__,  # type: ignore[arg-type]
+        JobRun,
         {"job_id": job_id, "period": period, "started_at": now, "outcome": "running"},
         key=("job_id", "period"),
     )
 
 
-async def finish_period(session: AsyncSession, *, job_id: str, period: str, outcome: str, now: datetime) -> None:
+async def finish_period(
+    session: AsyncSession, *, job_id: str, period: str, outcome: str, now: datetime
+) -> None:
     await (await session.connection()).execute(
         update(JobRun)
         .where(col(JobRun.job_id) == job_id, col(JobRun.period) == period)
@@ -39,4 +41,4 @@ async def last_runs(session: AsyncSession, *, job_id: str, limit: int = 5) -> li
 
 async def delete_runs_before(session: AsyncSession, cutoff: datetime) -> int:
     result = await (await session.connection()).execute(delete(JobRun).where(col(JobRun.started_at) < cutoff))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)

@@ -33,7 +33,7 @@ async def remember_person(
         "last_seen_at": now,
     }
     update = ["last_seen_at"] + [name for name in ("display_name", "locale", "timezone") if values[name]]
-    await upsert(session, Person.__table__, values, key=("platform", "user_id"), update=update)  # type: ignore[arg-type]
+    await upsert(session, Person, values, key=("platform", "user_id"), update=update)
 
 
 async def get_person(session: AsyncSession, *, platform: str, user_id: str) -> Person | None:
@@ -52,10 +52,16 @@ async def grant_role(
     session: AsyncSession, *, platform: str, user_id: str, role: str, granted_by: str, now: datetime
 ) -> bool:
     """Give a role; False when the person already had it."""
-    values = {"platform": platform, "user_id": user_id, "role": role, "granted_by": granted_by, "granted_at": now}
+    values = {
+        "platform": platform,
+        "user_id": user_id,
+        "role": role,
+        "granted_by": granted_by,
+        "granted_at": now,
+    }
     return await insert_if_absent(
         session,
-        RoleGrant.__table__,  # type: ignore[arg-type]
+        RoleGrant,
         values,
         key=("platform", "user_id", "role"),
     )
@@ -70,7 +76,7 @@ async def revoke_role(session: AsyncSession, *, platform: str, user_id: str, rol
             RoleGrant.role == role,  # type: ignore[arg-type]
         )
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)
 
 
 async def people_with_role(session: AsyncSession, *, platform: str, role: str) -> list[str]:

@@ -7,7 +7,12 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return model.__table__  # type: ignore[attr-defined]
 
 
 def _insert(session: AsyncSession, table: Table) -> Any:
@@ -17,13 +22,13 @@ def _insert(session: AsyncSession, table: Table) -> Any:
 
 async def upsert(
     session: AsyncSession,
-    table: Table,
+    model: type[SQLModel],
     values: Mapping[str, Any],
     *,
     key: Sequence[str],
     update: Sequence[str],
 ) -> None:
-    statement = _insert(session, table).values(**values)
+    statement = _insert(session, _table(model)).values(**values)
     if update:
         statement = statement.on_conflict_do_update(
             index_elements=list(key), set_={name: statement.excluded[name] for name in update}
@@ -33,8 +38,11 @@ async def upsert(
     await (await session.connection()).execute(statement)
 
 
-async def insert_if_absent(session: AsyncSession, table: Table, values: Mapping[str, Any], *, key: Sequence[str]) -> bool:
+async def insert_if_absent(
+    session: AsyncSession, model: type[SQLModel], values: Mapping[str, Any], *, key: Sequence[str]
+) -> bool:
     """Insert a row unless its key exists; True when this call inserted it."""
+    table = _table(model)
     statement = (
         _insert(session, table)
         .values(**values)

@@ -21,9 +21,15 @@ def environment(**variables: str) -> dict[str, str]:
     return env
 
 
-def champbot(*args: str, stdin: str = "", cwd: Path | None = None, timeout: float = 60,
-             **variables: str) -> subprocess.CompletedProcess[str]:
+def champbot(
+    *args: str, stdin: str = "", cwd: Path | None = None, timeout: float = 60, **variables: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*command(), *args], input=stdin, capture_output=True, text=True, cwd=cwd, timeout=timeout,
+        [*command(), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
         env=environment(**variables),
     )

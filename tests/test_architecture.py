@@ -76,6 +76,7 @@ def test_every_module_says_what_lives_there() -> None:
         path.relative_to(ROOT).as_posix()
         for folder in ("bot", "handlers", "jobs", "storage")
         for path in modules(folder)
-        if "migrations/versions" not in path.as_posix() and ast.get_docstring(ast.parse(path.read_text())) is None
+        if "migrations/versions" not in path.as_posix()
+        and ast.get_docstring(ast.parse(path.read_text())) is None
     ]
     assert missing == []

@@ -12,7 +12,9 @@ def test_every_key_exists_in_every_language() -> None:
     keys = {locale: set(load_catalog(locale)) for locale in LOCALES}
     english = keys["en"]
     for locale, found in keys.items():
-        assert found == english, f"{locale}: missing {sorted(english - found)}, extra {sorted(found - english)}"
+        assert found == english, (
+            f"{locale}: missing {sorted(english - found)}, extra {sorted(found - english)}"
+        )
 
 
 def test_translations_use_the_same_placeholders() -> None:
@@ -32,8 +34,11 @@ def test_bold_markers_are_balanced(locale: str) -> None:
 def test_no_danish_template_is_left_in_english() -> None:
     english, danish = load_catalog("en"), load_catalog("da")
     same = [
-        key for key in english
-        if english[key] == danish[key] and len(english[key]) > 25 and not key.endswith(".usage")  # syntax is shared
+        key
+        for key in english
+        if english[key] == danish[key]
+        and len(english[key]) > 25
+        and not key.endswith(".usage")  # syntax is shared
     ]
     assert same == []
 
@@ -47,8 +52,15 @@ def test_parameters_are_user_text_unless_marked_as_ours() -> None:
 
 @pytest.mark.parametrize(
     "candidate, default, expected",
-    [("da-DK", "en", "da"), ("da", "en", "da"), ("en_US", "da", "en"), ("de-DE", "da", "da"), (None, "en", "en"),
-     ("nb-NO", "en", "da"), ("", "xx", "en")],
+    [
+        ("da-DK", "en", "da"),
+        ("da", "en", "da"),
+        ("en_US", "da", "en"),
+        ("de-DE", "da", "da"),
+        (None, "en", "en"),
+        ("nb-NO", "en", "da"),
+        ("", "xx", "en"),
+    ],
 )
 def test_a_platform_locale_maps_onto_a_catalog(candidate: str | None, default: str, expected: str) -> None:
     assert resolve_locale(candidate, default) == expected

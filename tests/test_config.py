@@ -17,10 +17,15 @@ def test_defaults_need_nothing_set() -> None:
     assert settings.locale == "en" and not settings.slack_enabled
 
 
-def test_admins_are_parsed_per_platform_and_teams_ids_keep_their_colons(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_admins_are_parsed_per_platform_and_teams_ids_keep_their_colons(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("CHAMPBOT_ADMINS", "slack:U012AB3CD, teams:29:1a2b")
     refs = load_settings().admin_refs
-    assert [(r.platform, r.user_id) for r in refs] == [(Platform.SLACK, "U012AB3CD"), (Platform.TEAMS, "29:1a2b")]
+    assert [(r.platform, r.user_id) for r in refs] == [
+        (Platform.SLACK, "U012AB3CD"),
+        (Platform.TEAMS, "29:1a2b"),
+    ]
 
 
 def test_teams_variables_use_botbuilders_names(monkeypatch: pytest.MonkeyPatch) -> None:

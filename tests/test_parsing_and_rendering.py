@@ -21,7 +21,11 @@ def test_slack_escaped_people_and_channels_become_arguments() -> None:
     assert parsed.name == "setup"
     assert parsed.args == (Word("questions"), ChannelArg("C123", "ai-questions"))
     parsed = parse("GRANT champion <@U1|ana> <@U2>")
-    assert parsed.name == "grant" and parsed.args == (Word("champion"), UserArg("U1", "ana"), UserArg("U2", ""))
+    assert parsed.name == "grant" and parsed.args == (
+        Word("champion"),
+        UserArg("U1", "ana"),
+        UserArg("U2", ""),
+    )
 
 
 def test_the_rest_of_the_line_is_kept_verbatim_for_free_text_commands() -> None:
@@ -44,8 +48,19 @@ def test_parsing_never_fails_on_any_text(text: str) -> None:
     assert parsed.name == parsed.name.lower()
 
 
-DANGEROUS = st.sampled_from(["<!channel>", "<!here>", "<!everyone>", "<@U999>", "<#C999>", "<!subteam^S1>",
-                             "<at>Everyone</at>", "&lt;!here&gt;", "<https://evil|click>"])
+DANGEROUS = st.sampled_from(
+    [
+        "<!channel>",
+        "<!here>",
+        "<!everyone>",
+        "<@U999>",
+        "<#C999>",
+        "<!subteam^S1>",
+        "<at>Everyone</at>",
+        "&lt;!here&gt;",
+        "<https://evil|click>",
+    ]
+)
 
 
 @given(st.lists(st.one_of(st.text(), DANGEROUS), max_size=5).map("".join))
@@ -63,7 +78,9 @@ def test_user_text_rendered_for_teams_never_forms_an_at_tag(text: str) -> None:
 
 
 def test_mentions_we_mean_are_real_mentions_on_each_platform() -> None:
-    message = Message.of(Text.of(MentionUser("U2", "bo"), Markup(" is now **champion** in "), ChannelLink("C1", "q")))
+    message = Message.of(
+        Text.of(MentionUser("U2", "bo"), Markup(" is now **champion** in "), ChannelLink("C1", "q"))
+    )
     assert slack.blocks(message)[0]["text"]["text"] == "<@U2> is now *champion* in <#C1>"
     card = teams.card(message)
     assert card["body"][0]["text"] == "<at>bo</at> is now **champion** in **#q**"
@@ -72,16 +89,24 @@ def test_mentions_we_mean_are_real_mentions_on_each_platform() -> None:
 
 
 def test_buttons_fields_and_notes_render_on_every_platform() -> None:
-    message = Message((
-        Section(Text.of(Markup("Lesson")), fields=(("Track", Text.of(UserText("foundations"))),)),
-        Actions((Button("Start", "lesson.start", "l1", "primary"), Button("Snooze", "lesson.snooze", "l1"))),
-        Note(Text.of(Markup("small print"))),
-    ))
+    message = Message(
+        (
+            Section(Text.of(Markup("Lesson")), fields=(("Track", Text.of(UserText("foundations"))),)),
+            Actions(
+                (Button("Start", "lesson.start", "l1", "primary"), Button("Snooze", "lesson.snooze", "l1"))
+            ),
+            Note(Text.of(Markup("small print"))),
+        )
+    )
     blocks = slack.blocks(message)
     assert [b["type"] for b in blocks] == ["section", "actions", "context"]
-    assert blocks[1]["elements"][0] == {"type": "button", "text": {"type": "plain_text", "text": "Start",
-                                        "emoji": True}, "action_id": "lesson.start", "value": "l1",
-                                        "style": "primary"}
+    assert blocks[1]["elements"][0] == {
+        "type": "button",
+        "text": {"type": "plain_text", "text": "Start", "emoji": True},
+        "action_id": "lesson.start",
+        "value": "l1",
+        "style": "primary",
+    }
     card = teams.card(message)
     assert card["actions"][0]["data"] == {"action_id": "lesson.start", "value": "l1"}
     assert card["body"][1]["facts"] == [{"title": "Track", "value": "foundations"}]
@@ -89,15 +114,27 @@ def test_buttons_fields_and_notes_render_on_every_platform() -> None:
 
 
 def test_forms_become_a_slack_modal_and_a_teams_card() -> None:
-    form = Form("learn.start", "Start learning", (
-        Input("function", "Your function", "select", (("sales", "Sales"), ("hr", "HR")), initial="hr"),
-        Input("note", "Anything else?", "multiline", required=False, max_length=500),
-    ), "Start")
+    form = Form(
+        "learn.start",
+        "Start learning",
+        (
+            Input("function", "Your function", "select", (("sales", "Sales"), ("hr", "HR")), initial="hr"),
+            Input("note", "Anything else?", "multiline", required=False, max_length=500),
+        ),
+        "Start",
+    )
     modal = slack.modal(form)
-    assert modal["callback_id"] == "learn.start" and modal["blocks"][0]["element"]["initial_option"]["value"] == "hr"
+    assert (
+        modal["callback_id"] == "learn.start"
+        and modal["blocks"][0]["element"]["initial_option"]["value"] == "hr"
+    )
     assert modal["blocks"][1]["optional"] is True and modal["blocks"][1]["element"]["max_length"] == 500
-    state = {"values": {"function": {"function": {"type": "static_select", "selected_option": {"value": "sales"}}},
-                        "note": {"note": {"type": "plain_text_input", "value": "hi"}}}}
+    state = {
+        "values": {
+            "function": {"function": {"type": "static_select", "selected_option": {"value": "sales"}}},
+            "note": {"note": {"type": "plain_text_input", "value": "hi"}},
+        }
+    }
     assert slack.form_values(state) == {"function": "sales", "note": "hi"}
     card = teams.form_card(form)
     assert card["actions"][0]["data"] == {"form_id": "learn.start", "metadata": ""}

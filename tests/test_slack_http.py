@@ -25,13 +25,19 @@ from tests.fakes import (
 
 
 async def slash(
-    http: aiohttp.ClientSession, server: Server, signer: SlackRequestFactory, slack: FakeSlackApi, text: str,
+    http: aiohttp.ClientSession,
+    server: Server,
+    signer: SlackRequestFactory,
+    slack: FakeSlackApi,
+    text: str,
     **fields: Any,
 ) -> dict[str, Any]:
     """Type `/champ <text>` and return what the bot answered through the response_url."""
     before = len(slack.calls_to("response_url"))
     body = slash_command_body(text, response_url=slack.response_url(), **fields)
-    async with http.post(f"{base_url(server)}/slack/events", data=body, headers=signer.headers_for(body)) as resp:
+    async with http.post(
+        f"{base_url(server)}/slack/events", data=body, headers=signer.headers_for(body)
+    ) as resp:
         assert resp.status == 200
         assert (await resp.text()) == ""  # acked at once; the answer follows via response_url
     calls = await slack.wait_for("response_url", before + 1)
@@ -47,8 +53,12 @@ def text_of(payload: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-async def post_event(http: aiohttp.ClientSession, server: Server, signer: SlackRequestFactory, body: str) -> int:
-    async with http.post(f"{base_url(server)}/slack/events", data=body, headers=signer.headers_for(body, "json")) as r:
+async def post_event(
+    http: aiohttp.ClientSession, server: Server, signer: SlackRequestFactory, body: str
+) -> int:
+    async with http.post(
+        f"{base_url(server)}/slack/events", data=body, headers=signer.headers_for(body, "json")
+    ) as r:
         return r.status
 
 
@@ -91,20 +101,27 @@ async def test_an_admin_binds_the_questions_channel_and_the_bot_introduces_itsel
     assert len(posts) == 1 and "anonymous AI questions" in text_of(posts[0].args)
     async with server.core.database.session() as session:
         binding = await channels.binding_for(session, platform="slack", purpose="questions")
-    assert binding is not None and (binding.channel_id, binding.channel_name) == ("CQUESTIONS", "ai-questions")
+    assert binding is not None and (binding.channel_id, binding.channel_name) == (
+        "CQUESTIONS",
+        "ai-questions",
+    )
 
 
 async def test_setup_in_a_channel_without_the_bot_says_how_to_invite_it(
     server: Server, http: aiohttp.ClientSession, signer: SlackRequestFactory, slack_api: FakeSlackApi
 ) -> None:
-    answer = await slash(http, server, signer, slack_api, "setup champions <#CNOBOT|no-bot-here>", user_id="UADMIN")
+    answer = await slash(
+        http, server, signer, slack_api, "setup champions <#CNOBOT|no-bot-here>", user_id="UADMIN"
+    )
     assert "/invite @champbot" in text_of(answer)
 
 
 async def test_an_employee_cannot_run_setup_and_is_told_which_role_it_needs(
     server: Server, http: aiohttp.ClientSession, signer: SlackRequestFactory, slack_api: FakeSlackApi
 ) -> None:
-    answer = await slash(http, server, signer, slack_api, "setup questions <#CQUESTIONS|ai-questions>", user_id="U1")
+    answer = await slash(
+        http, server, signer, slack_api, "setup questions <#CQUESTIONS|ai-questions>", user_id="U1"
+    )
     assert "needs the *admin* role" in text_of(answer)
     async with server.core.database.session() as session:
         assert await channels.binding_for(session, platform="slack", purpose="questions") is None
@@ -114,7 +131,9 @@ async def test_an_employee_cannot_run_setup_and_is_told_which_role_it_needs(
 async def test_an_admin_grants_champion_and_the_new_champion_is_told_in_their_own_language(
     server: Server, http: aiohttp.ClientSession, signer: SlackRequestFactory, slack_api: FakeSlackApi
 ) -> None:
-    await slash(http, server, signer, slack_api, "whoami", user_id="U2")  # Bo has met the bot (Danish profile)
+    await slash(
+        http, server, signer, slack_api, "whoami", user_id="U2"
+    )  # Bo has met the bot (Danish profile)
     answer = await slash(http, server, signer, slack_api, "grant champion <@U2|bo>", user_id="UADMIN")
     assert "<@U2> is now *AI champion*" in text_of(answer)
     opened = slack_api.calls_to("conversations.open")
@@ -151,11 +170,22 @@ async def test_revoke_takes_the_role_away_but_never_your_own_admin_role(
     ],
 )
 async def test_bad_admin_input_gets_a_clear_answer_and_changes_nothing(
-    server: Server, http: aiohttp.ClientSession, signer: SlackRequestFactory, slack_api: FakeSlackApi,
-    text: str, expected: str,
+    server: Server,
+    http: aiohttp.ClientSession,
+    signer: SlackRequestFactory,
+    slack_api: FakeSlackApi,
+    text: str,
+    expected: str,
 ) -> None:
     answer = await slash(
-        http, server, signer, slack_api, text, user_id="UADMIN", channel_id="D0ADMIN", channel_name="directmessage"
+        http,
+        server,
+        signer,
+        slack_api,
+        text,
+        user_id="UADMIN",
+        channel_id="D0ADMIN",
+        channel_name="directmessage",
     )
     assert expected in text_of(answer)
     async with server.core.database.session() as session:
@@ -229,8 +259,10 @@ async def test_a_forged_signature_is_rejected_with_401_and_no_web_api_call(
     server: Server, http: aiohttp.ClientSession, slack_api: FakeSlackApi
 ) -> None:
     body = slash_command_body("help", response_url=slack_api.response_url())
-    headers = {"Content-Type": "application/x-www-form-urlencoded",
-               **sign(body, secret="not-the-secret", timestamp=int(time.time()))}
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        **sign(body, secret="not-the-secret", timestamp=int(time.time())),
+    }
     async with http.post(f"{base_url(server)}/slack/events", data=body, headers=headers) as resp:
         assert resp.status == 401
     assert slack_api.calls == []
@@ -241,13 +273,18 @@ async def test_a_request_older_than_five_minutes_is_rejected_with_401_and_no_web
 ) -> None:
     body = slash_command_body("help", response_url=slack_api.response_url())
     stale = SlackRequestFactory(SIGNING_SECRET, clock=lambda: int(time.time()) - 6 * 60)
-    async with http.post(f"{base_url(server)}/slack/events", data=body, headers=stale.headers_for(body)) as resp:
+    async with http.post(
+        f"{base_url(server)}/slack/events", data=body, headers=stale.headers_for(body)
+    ) as resp:
         assert resp.status == 401
     assert slack_api.calls == []
 
 
-async def test_garbage_bodies_get_a_4xx_not_a_500(server: Server, http: aiohttp.ClientSession,
-                                                  signer: SlackRequestFactory, slack_api: FakeSlackApi) -> None:
+async def test_garbage_bodies_get_a_4xx_not_a_500(
+    server: Server, http: aiohttp.ClientSession, signer: SlackRequestFactory, slack_api: FakeSlackApi
+) -> None:
     for body, kind in (("{not json", "json"), ("payload=%7Bbroken", "form"), ("", "json")):
-        async with http.post(f"{base_url(server)}/slack/events", data=body, headers=signer.headers_for(body, kind)) as r:
+        async with http.post(
+            f"{base_url(server)}/slack/events", data=body, headers=signer.headers_for(body, kind)
+        ) as r:
             assert 400 <= r.status < 500, (body, r.status)

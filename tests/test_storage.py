@@ -47,14 +47,23 @@ def test_db_upgrade_command(database_url: str) -> None:
     assert "database at revision 0001" in result.stdout
 
 
-async def test_first_contact_from_many_tasks_at_once_makes_one_person(database_url: str, clock: FrozenClock) -> None:
+async def test_first_contact_from_many_tasks_at_once_makes_one_person(
+    database_url: str, clock: FrozenClock
+) -> None:
     upgrade(database_url)
     database = Database(database_url)
 
     async def meet(locale: str | None) -> None:
         async with database.session() as session:
-            await people.remember_person(session, platform="slack", user_id="U1", display_name="Ana",
-                                         locale=locale, timezone=None, now=clock.now())
+            await people.remember_person(
+                session,
+                platform="slack",
+                user_id="U1",
+                display_name="Ana",
+                locale=locale,
+                timezone=None,
+                now=clock.now(),
+            )
 
     await asyncio.gather(*(meet("da-DK" if i == 3 else None) for i in range(8)))
     async with database.session() as session:
@@ -64,13 +73,17 @@ async def test_first_contact_from_many_tasks_at_once_makes_one_person(database_u
     assert person.first_seen_at == clock.now()  # aware UTC datetimes round-trip on both databases
 
 
-async def test_a_job_period_is_claimed_exactly_once_even_when_raced(database_url: str, clock: FrozenClock) -> None:
+async def test_a_job_period_is_claimed_exactly_once_even_when_raced(
+    database_url: str, clock: FrozenClock
+) -> None:
     upgrade(database_url)
     database = Database(database_url)
 
     async def claim() -> bool:
         async with database.session() as session:
-            return await job_runs.claim_period(session, job_id="monthly-agenda", period="2026-11", now=clock.now())
+            return await job_runs.claim_period(
+                session, job_id="monthly-agenda", period="2026-11", now=clock.now()
+            )
 
     results = await asyncio.gather(*(claim() for _ in range(10)))
     await database.close()
@@ -81,10 +94,17 @@ async def test_granting_twice_is_reported_and_stored_once(database_url: str, clo
     upgrade(database_url)
     database = Database(database_url)
     async with database.session() as session:
-        first = await people.grant_role(session, platform="teams", user_id="29:1", role="champion",
-                                        granted_by="29:admin", now=clock.now())
-        second = await people.grant_role(session, platform="teams", user_id="29:1", role="champion",
-                                         granted_by="29:admin", now=clock.now() + timedelta(hours=1))
+        first = await people.grant_role(
+            session, platform="teams", user_id="29:1", role="champion", granted_by="29:admin", now=clock.now()
+        )
+        second = await people.grant_role(
+            session,
+            platform="teams",
+            user_id="29:1",
+            role="champion",
+            granted_by="29:admin",
+            now=clock.now() + timedelta(hours=1),
+        )
         assert (first, second) == (True, False)
         assert await people.revoke_role(session, platform="teams", user_id="29:1", role="champion") is True
         assert await people.revoke_role(session, platform="teams", user_id="29:1", role="champion") is False

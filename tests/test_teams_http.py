@@ -57,8 +57,9 @@ async def test_an_employee_says_help_in_a_personal_chat_and_gets_a_card(
 async def test_whoami_in_danish_with_the_time_zone_teams_reports(
     teams_server: Server, http: aiohttp.ClientSession, connector: FakeBotConnector
 ) -> None:
-    activity = message_activity("whoami", service_url=connector.service_url, locale="da-DK",
-                                local_timezone="Asia/Singapore")
+    activity = message_activity(
+        "whoami", service_url=connector.service_url, locale="da-DK", local_timezone="Asia/Singapore"
+    )
     await send(http, teams_server, activity)
     shown = card_text((await connector.wait_for_activities(1))[-1])
     assert "Sådan kender champbot dig" in shown and "Asia/Singapore" in shown
@@ -68,8 +69,12 @@ async def test_an_admin_binds_a_team_channel_with_setup_here(
     teams_server: Server, http: aiohttp.ClientSession, connector: FakeBotConnector
 ) -> None:
     activity = channel_message_activity(
-        "setup questions here", service_url=connector.service_url, user_id="29:1admin", user_name="Hanne",
-        channel_id="19:questions@thread.tacv2", channel_name="AI questions",
+        "setup questions here",
+        service_url=connector.service_url,
+        user_id="29:1admin",
+        user_name="Hanne",
+        channel_id="19:questions@thread.tacv2",
+        channel_name="AI questions",
     )
     await send(http, teams_server, activity)
     sent = await connector.wait_for_activities(2)
@@ -83,8 +88,11 @@ async def test_an_admin_binds_a_team_channel_with_setup_here(
 async def test_setup_here_in_a_personal_chat_explains_where_to_run_it(
     teams_server: Server, http: aiohttp.ClientSession, connector: FakeBotConnector
 ) -> None:
-    await send(http, teams_server, message_activity("setup questions here", service_url=connector.service_url,
-                                                    user_id="29:1admin"))
+    await send(
+        http,
+        teams_server,
+        message_activity("setup questions here", service_url=connector.service_url, user_id="29:1admin"),
+    )
     assert "direct chat" in card_text((await connector.wait_for_activities(1))[-1])
 
 
@@ -92,18 +100,32 @@ async def test_grant_by_mention_stores_the_role_and_tells_the_new_champion(
     teams_server: Server, http: aiohttp.ClientSession, connector: FakeBotConnector
 ) -> None:
     # Bo has installed the bot (a personal chat exists), so a proactive DM can reach him.
-    await send(http, teams_server, conversation_update_activity(
-        [{"id": "28:bot", "name": "champbot"}], service_url=connector.service_url, user_id="29:1bo",
-        user_name="Bo", conversation_id="a:1bo-personal"))
+    await send(
+        http,
+        teams_server,
+        conversation_update_activity(
+            [{"id": "28:bot", "name": "champbot"}],
+            service_url=connector.service_url,
+            user_id="29:1bo",
+            user_name="Bo",
+            conversation_id="a:1bo-personal",
+        ),
+    )
     mention = mention_entity("29:1bo", "Bo")
-    activity = message_activity(f"grant champion {mention['text']}", service_url=connector.service_url,
-                                user_id="29:1admin", user_name="Hanne", mentions=[mention])
+    activity = message_activity(
+        f"grant champion {mention['text']}",
+        service_url=connector.service_url,
+        user_id="29:1admin",
+        user_name="Hanne",
+        mentions=[mention],
+    )
     await send(http, teams_server, activity)
     notices = connector.activities_in("a:1bo-personal")
     notice = next(a for a in notices if "made you an **AI champion**" in card_text(a))
     entities = notice["attachments"][0]["content"]["msteams"]["entities"]
-    assert entities == [{"type": "mention", "text": "<at>Hanne</at>", "mentioned": {"id": "29:1admin",
-                                                                                  "name": "Hanne"}}]
+    assert entities == [
+        {"type": "mention", "text": "<at>Hanne</at>", "mentioned": {"id": "29:1admin", "name": "Hanne"}}
+    ]
     async with teams_server.core.database.session() as session:
         assert await people.granted_roles(session, platform="teams", user_id="29:1bo") == {"champion"}
 
@@ -111,15 +133,22 @@ async def test_grant_by_mention_stores_the_role_and_tells_the_new_champion(
 async def test_installing_the_bot_greets_the_person_and_stores_the_conversation_reference(
     teams_server: Server, http: aiohttp.ClientSession, connector: FakeBotConnector
 ) -> None:
-    await send(http, teams_server, conversation_update_activity(
-        [{"id": "28:bot", "name": "champbot"}], service_url=connector.service_url))
+    await send(
+        http,
+        teams_server,
+        conversation_update_activity(
+            [{"id": "28:bot", "name": "champbot"}], service_url=connector.service_url
+        ),
+    )
     greeting = (await connector.wait_for_activities(1))[-1]
     assert "Hi, I'm **champbot**" in card_text(greeting)
     async with teams_server.core.database.session() as session:
         record = await conversations.direct_conversation(session, platform="teams", user_id="29:1ana")
     assert record is not None and record.reference is not None
     reference = json.loads(record.reference)
-    assert reference["serviceUrl"] == connector.service_url and reference["conversation"]["id"] == "a:1personal"
+    assert (
+        reference["serviceUrl"] == connector.service_url and reference["conversation"]["id"] == "a:1personal"
+    )
     assert "activityId" not in reference  # a later proactive message starts fresh, it is not a reply
 
 
@@ -142,11 +171,16 @@ async def test_user_text_cannot_become_a_teams_mention(
     ],
 )
 async def test_bad_activities_get_a_4xx_and_no_reply(
-    teams_server: Server, http: aiohttp.ClientSession, connector: FakeBotConnector,
-    body: str, content_type: str, status: int,
+    teams_server: Server,
+    http: aiohttp.ClientSession,
+    connector: FakeBotConnector,
+    body: str,
+    content_type: str,
+    status: int,
 ) -> None:
-    async with http.post(f"{base_url(teams_server)}/api/messages", data=body,
-                         headers={"Content-Type": content_type}) as response:
+    async with http.post(
+        f"{base_url(teams_server)}/api/messages", data=body, headers={"Content-Type": content_type}
+    ) as response:
         assert response.status == status
     assert connector.calls == []
 
@@ -154,8 +188,9 @@ async def test_bad_activities_get_a_4xx_and_no_reply(
 async def test_with_an_app_id_an_unsigned_activity_is_rejected_with_401(
     database_url: str, clock: FrozenClock, http: aiohttp.ClientSession, connector: FakeBotConnector
 ) -> None:
-    settings = make_settings(database_url, microsoft_app_id="00000000-0000-0000-0000-000000000001",
-                             microsoft_app_password="secret")
+    settings = make_settings(
+        database_url, microsoft_app_id="00000000-0000-0000-0000-000000000001", microsoft_app_password="secret"
+    )
     async with serve(settings, clock=clock) as server:
         status = await send(http, server, message_activity("help", service_url=connector.service_url))
     assert status == 401
@@ -167,8 +202,11 @@ async def test_a_tenant_outside_the_allow_list_gets_no_answer(
 ) -> None:
     settings = make_settings(database_url, teams_tenants="tenant-ok")
     async with serve(settings, clock=clock) as server:
-        await send(http, server, message_activity("help", service_url=connector.service_url, tenant_id="tenant-x"))
+        await send(
+            http, server, message_activity("help", service_url=connector.service_url, tenant_id="tenant-x")
+        )
         assert connector.calls == []
-        await send(http, server, message_activity("help", service_url=connector.service_url, tenant_id="tenant-ok"))
+        await send(
+            http, server, message_activity("help", service_url=connector.service_url, tenant_id="tenant-ok")
+        )
         assert len(await connector.wait_for_activities(1)) == 1
-

@@ -21,8 +21,11 @@ class HelpService:
             if not specs:
                 continue
             lines = [
-                ctx.t("help.line", usage=Markup(f"`{ctx.prefix}{ctx.s(spec.usage_key)}`"),
-                      summary=ctx.t(spec.summary_key))
+                ctx.t(
+                    "help.line",
+                    usage=Markup(f"`{ctx.prefix}{ctx.s(spec.usage_key)}`"),
+                    summary=ctx.t(spec.summary_key),
+                )
                 for spec in specs
             ]
             heading = ctx.t(f"help.heading.{role.value}")
@@ -38,12 +41,17 @@ class HelpService:
         roles = sorted(identity.roles | {Role.EMPLOYEE}, key=lambda role: role.rank, reverse=True)
         role_names = Text.join([ctx.t(f"role.{role.value}") for role in roles], ", ")
         fields = (
-            (ctx.s("whoami.field.person"), Text.of(UserText(identity.actor.display_name or identity.user_id))),
+            (
+                ctx.s("whoami.field.person"),
+                Text.of(UserText(identity.actor.display_name or identity.user_id)),
+            ),
             (ctx.s("whoami.field.id"), Text.of(Markup(f"`{identity.platform.value}:{identity.user_id}`"))),
             (ctx.s("whoami.field.roles"), role_names),
             (ctx.s("whoami.field.language"), ctx.t(f"language.{identity.locale}")),
-            (ctx.s("whoami.field.timezone"),
-             ctx.t(f"whoami.timezone.{identity.timezone_source}", timezone=Markup(identity.timezone))),
+            (
+                ctx.s("whoami.field.timezone"),
+                ctx.t(f"whoami.timezone.{identity.timezone_source}", timezone=Markup(identity.timezone)),
+            ),
         )
         blocks: list[Section | Note] = [Section(ctx.t("whoami.title"), fields=fields)]
         if identity.bootstrap_admin:

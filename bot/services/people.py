@@ -98,7 +98,12 @@ class PeopleService:
     async def grant(self, *, platform: Platform, user_id: str, role: Role, granted_by: str) -> bool:
         async with self._db.session() as session:
             return await people.grant_role(
-                session, platform=platform, user_id=user_id, role=role, granted_by=granted_by, now=self._clock.now()
+                session,
+                platform=platform,
+                user_id=user_id,
+                role=role,
+                granted_by=granted_by,
+                now=self._clock.now(),
             )
 
     async def revoke(self, *, platform: Platform, user_id: str, role: Role) -> bool:
@@ -114,7 +119,9 @@ class PeopleService:
     async def conversation_reference(self, platform: Platform, conversation_id: str) -> str | None:
         """The stored platform reference of a conversation, for proactive messages."""
         async with self._db.session() as session:
-            record = await conversations.conversation(session, platform=platform, conversation_id=conversation_id)
+            record = await conversations.conversation(
+                session, platform=platform, conversation_id=conversation_id
+            )
         return record.reference if record else None
 
     async def direct_reference(self, platform: Platform, user_id: str) -> str | None:

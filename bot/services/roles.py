@@ -28,7 +28,10 @@ class RolesService:
         for target in targets:
             who = MentionUser(target.user_id, target.name)
             added = await self._people.grant(
-                platform=ctx.identity.platform, user_id=target.user_id, role=role, granted_by=ctx.identity.user_id
+                platform=ctx.identity.platform,
+                user_id=target.user_id,
+                role=role,
+                granted_by=ctx.identity.user_id,
             )
             role_name = ctx.t(f"role.{role.value}")
             lines.append(ctx.t("grant.done" if added else "grant.already", person=who, role=role_name))
@@ -70,7 +73,9 @@ class RolesService:
         """Let the new champion or admin know, in their own language; a failed DM never undoes the grant."""
         locale = await self._people.locale_of(ctx.identity.platform, target.user_id)
         granted_by = MentionUser(ctx.identity.user_id, ctx.identity.actor.display_name)
-        text = ctx.catalog.text(locale, f"grant.notice.{role.value}", by=granted_by, prefix=Markup(ctx.prefix))
+        text = ctx.catalog.text(
+            locale, f"grant.notice.{role.value}", by=granted_by, prefix=Markup(ctx.prefix)
+        )
         try:
             await self._messengers.get(ctx.identity.platform).dm(target.user_id, Message.of(text))
         except DeliveryError as error:

@@ -53,7 +53,11 @@ class SetupService:
             await self._messengers.get(platform).post(channel_id, intro, thread_id=thread)
         except DeliveryError as error:
             log.info("setup intro not delivered: %s", error.reason)
-            key = "setup.not_in_channel" if error.reason in {"not_in_channel", "channel_not_found"} else "setup.intro_failed"
+            key = (
+                "setup.not_in_channel"
+                if error.reason in {"not_in_channel", "channel_not_found"}
+                else "setup.intro_failed"
+            )
             return Reply(Message.of(confirmation, ctx.t(key, channel=link)))
         return Reply(Message.of(confirmation))
 
@@ -75,18 +79,31 @@ class SetupService:
             binding = bound.get(purpose.value)
             name = ctx.t(f"purpose.{purpose.value}")
             if binding:
-                lines.append(ctx.t("setup.list.bound", purpose=name,
-                                   channel=ChannelLink(binding.channel_id, binding.channel_name)))
+                lines.append(
+                    ctx.t(
+                        "setup.list.bound",
+                        purpose=name,
+                        channel=ChannelLink(binding.channel_id, binding.channel_name),
+                    )
+                )
             else:
                 lines.append(ctx.t("setup.list.unbound", purpose=name))
-        return Reply(Message((Section(Text.join([ctx.t("setup.list.title"), *lines])),
-                              Section(ctx.t("cmd.setup.hint")))))
+        return Reply(
+            Message(
+                (Section(Text.join([ctx.t("setup.list.title"), *lines])), Section(ctx.t("cmd.setup.hint")))
+            )
+        )
 
 
 def _purpose(arg: object) -> ChannelPurpose | None:
     if not isinstance(arg, Word):
         return None
-    aliases = {"show-tell": "showtell", "show&tell": "showtell", "spørgsmål": "questions", "ledelse": "leadership"}
+    aliases = {
+        "show-tell": "showtell",
+        "show&tell": "showtell",
+        "spørgsmål": "questions",
+        "ledelse": "leadership",
+    }
     word = arg.text.lower()
     try:
         return ChannelPurpose(aliases.get(word, word))

@@ -26,7 +26,9 @@ def to_neutral(line: str) -> str:
 
 
 class ConsoleShell:
-    def __init__(self, core: Core, messenger: ConsoleMessenger, actor: Actor, out: TextIO, reader: TextIO) -> None:
+    def __init__(
+        self, core: Core, messenger: ConsoleMessenger, actor: Actor, out: TextIO, reader: TextIO
+    ) -> None:
         self._core = core
         self._messenger = messenger
         self._actor = actor
@@ -64,7 +66,9 @@ class ConsoleShell:
     async def _handle(self, line: str) -> None:
         if line.isdigit() and 0 < int(line) <= len(self._buttons):
             button = self._buttons[int(line) - 1]
-            self._show(await self._core.handle_button(ButtonPress(self._origin, button.action_id, button.value)))
+            self._show(
+                await self._core.handle_button(ButtonPress(self._origin, button.action_id, button.value))
+            )
             return
         self._show(await self._core.handle_command(CommandEvent(self._origin, to_neutral(line))))
 

@@ -74,19 +74,30 @@ class SlackEdge:
         return await to_aiohttp_response(bolt_response)
 
     async def _origin(
-        self, user_id: str, channel_id: str, *, fallback_name: str = "", channel_name: str = "",
-        thread_id: str | None = None, trigger_id: str | None = None,
+        self,
+        user_id: str,
+        channel_id: str,
+        *,
+        fallback_name: str = "",
+        channel_name: str = "",
+        thread_id: str | None = None,
+        trigger_id: str | None = None,
     ) -> Origin:
         profile = await self._profiles.get(user_id, fallback_name)
         actor = Actor(Platform.SLACK, user_id, profile.name, profile.locale, profile.timezone)
         is_direct = channel_id.startswith("D") or channel_name == "directmessage"
-        conversation = Conversation(Platform.SLACK, channel_id, is_direct, "" if is_direct else channel_name, thread_id)
+        conversation = Conversation(
+            Platform.SLACK, channel_id, is_direct, "" if is_direct else channel_name, thread_id
+        )
         return Origin(actor, conversation, trigger_id=trigger_id)
 
     async def _on_command(self, body: dict[str, Any], respond: AsyncRespond) -> None:
         origin = await self._origin(
-            body["user_id"], body["channel_id"], fallback_name=body.get("user_name", ""),
-            channel_name=body.get("channel_name", ""), trigger_id=body.get("trigger_id"),
+            body["user_id"],
+            body["channel_id"],
+            fallback_name=body.get("user_name", ""),
+            channel_name=body.get("channel_name", ""),
+            trigger_id=body.get("trigger_id"),
         )
         reply = await self._core.handle_command(CommandEvent(origin, body.get("text", "")))
         await _respond(respond, reply)
@@ -119,7 +130,9 @@ class SlackEdge:
         origin = await self._origin(event["user"], event.get("channel", ""))
         home = await self._core.home(origin)
         try:
-            await self._client.views_publish(user_id=event["user"], view={"type": "home", "blocks": render.blocks(home)})
+            await self._client.views_publish(
+                user_id=event["user"], view={"type": "home", "blocks": render.blocks(home)}
+            )
         except SlackApiError as error:
             log.warning("views.publish failed: %s", error.response.get("error"))
 
@@ -137,7 +150,10 @@ class SlackEdge:
         view = body["view"]
         origin = await self._origin(body["user"]["id"], "", trigger_id=body.get("trigger_id"))
         submission = FormSubmission(
-            origin, view.get("callback_id", ""), render.form_values(view.get("state", {})), view.get("private_metadata", "")
+            origin,
+            view.get("callback_id", ""),
+            render.form_values(view.get("state", {})),
+            view.get("private_metadata", ""),
         )
         reply = await self._core.handle_form(submission)
         if reply is not None:
@@ -149,13 +165,18 @@ class SlackEdge:
         try:
             if reply.private and not conversation.is_direct:
                 await self._client.chat_postEphemeral(
-                    channel=conversation.conversation_id, user=origin.actor.user_id,
-                    text=render.fallback(message), blocks=render.blocks(message), thread_ts=thread_id,
+                    channel=conversation.conversation_id,
+                    user=origin.actor.user_id,
+                    text=render.fallback(message),
+                    blocks=render.blocks(message),
+                    thread_ts=thread_id,
                 )
             else:
                 await self._client.chat_postMessage(
-                    channel=conversation.conversation_id, text=render.fallback(message),
-                    blocks=render.blocks(message), thread_ts=thread_id if not conversation.is_direct else None,
+                    channel=conversation.conversation_id,
+                    text=render.fallback(message),
+                    blocks=render.blocks(message),
+                    thread_ts=thread_id if not conversation.is_direct else None,
                 )
         except SlackApiError as error:
             log.warning("reply not delivered: %s", error.response.get("error"))

@@ -12,10 +12,25 @@ from handlers.slack import render
 
 # Errors that will not go away by trying again (Slack's documented error codes).
 PERMANENT = {
-    "channel_not_found", "not_in_channel", "is_archived", "user_not_found", "user_disabled",
-    "account_inactive", "invalid_auth", "not_authed", "token_revoked", "missing_scope",
-    "cannot_dm_bot", "msg_too_long", "invalid_blocks", "message_not_found", "cant_update_message",
-    "restricted_action", "no_permission", "expired_trigger_id", "invalid_trigger_id",
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "user_not_found",
+    "user_disabled",
+    "account_inactive",
+    "invalid_auth",
+    "not_authed",
+    "token_revoked",
+    "missing_scope",
+    "cannot_dm_bot",
+    "msg_too_long",
+    "invalid_blocks",
+    "message_not_found",
+    "cant_update_message",
+    "restricted_action",
+    "no_permission",
+    "expired_trigger_id",
+    "invalid_trigger_id",
 }
 
 
@@ -62,7 +77,10 @@ class SlackMessenger:
     async def update(self, ref: MessageRef, message: Message) -> None:
         try:
             await self._client.chat_update(
-                channel=ref.channel_id, ts=ref.message_id, text=render.fallback(message), blocks=render.blocks(message)
+                channel=ref.channel_id,
+                ts=ref.message_id,
+                text=render.fallback(message),
+                blocks=render.blocks(message),
             )
         except SlackApiError as error:
             raise delivery_error(error) from None

@@ -36,7 +36,9 @@ class ProfileCache:
             return Profile(fallback_name, None, None)
         user = response["user"]
         profile = user.get("profile") or {}
-        name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or fallback_name
+        name = (
+            profile.get("display_name") or profile.get("real_name") or user.get("real_name") or fallback_name
+        )
         result = Profile(name=name, locale=user.get("locale"), timezone=user.get("tz"))
         self._cache[user_id] = (time.monotonic(), result)
         return result

@@ -93,7 +93,11 @@ def modal(form: Form) -> dict[str, Any]:
             if initial:
                 element["initial_option"] = {"text": _plain(initial[1]), "value": initial[0]}
         else:
-            element = {"type": "plain_text_input", "action_id": field.name, "multiline": field.kind == "multiline"}
+            element = {
+                "type": "plain_text_input",
+                "action_id": field.name,
+                "multiline": field.kind == "multiline",
+            }
             if field.initial:
                 element["initial_value"] = field.initial
             if field.max_length:

@@ -81,7 +81,9 @@ class TeamsBot(ActivityHandler):
         actor = Actor(Platform.TEAMS, user.id or "", user.name or "", activity.locale, timezone_of(activity))
         conversation_type = getattr(activity.conversation, "conversation_type", None) or "personal"
         conversation_id, _, thread = (activity.conversation.id or "").partition(";messageid=")
-        channel = (activity.channel_data or {}).get("channel") if isinstance(activity.channel_data, dict) else None
+        channel = (
+            (activity.channel_data or {}).get("channel") if isinstance(activity.channel_data, dict) else None
+        )
         name = (channel or {}).get("name") or getattr(activity.conversation, "name", None) or ""
         conversation = Conversation(
             Platform.TEAMS,
@@ -101,7 +103,9 @@ class TeamsBot(ActivityHandler):
         origin = self._origin(turn_context)
         value: Any = activity.value
         if isinstance(value, dict) and value.get("action_id"):
-            press = ButtonPress(origin, str(value["action_id"]), str(value.get("value", "")), activity.reply_to_id)
+            press = ButtonPress(
+                origin, str(value["action_id"]), str(value.get("value", "")), activity.reply_to_id
+            )
             await self._send(turn_context, await self._core.handle_button(press))
         elif isinstance(value, dict) and value.get("form_id"):
             values = {k: str(v) for k, v in value.items() if k not in {"form_id", "metadata"}}
@@ -111,7 +115,9 @@ class TeamsBot(ActivityHandler):
             reply = await self._core.handle_command(CommandEvent(origin, neutral_text(activity)))
             await self._send(turn_context, reply)
 
-    async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
+    async def on_members_added_activity(
+        self, members_added: list[ChannelAccount], turn_context: TurnContext
+    ) -> None:
         origin = self._origin(turn_context)
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
         for member in members_added:
@@ -119,7 +125,9 @@ class TeamsBot(ActivityHandler):
             if not is_bot and not origin.conversation.is_direct:
                 continue
             joined = Origin(origin.actor, origin.conversation, origin.reference)
-            await self._send(turn_context, await self._core.handle_member_joined(MemberJoined(joined, is_bot=is_bot)))
+            await self._send(
+                turn_context, await self._core.handle_member_joined(MemberJoined(joined, is_bot=is_bot))
+            )
 
     async def _send(self, turn_context: TurnContext, reply: Reply | None) -> None:
         if reply is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 
-from botbuilder.core import TurnContext
+from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.core.bot_adapter import BotAdapter
 from botbuilder.schema import ConversationReference
 from botframework.connector.models import ErrorResponseException
@@ -13,9 +13,8 @@ from botframework.connector.models import ErrorResponseException
 from bot.domain import Platform
 from bot.messages import Form, Message, MessageRef
 from bot.ports import DeliveryError, FormTrigger
-from handlers.teams.bot import message_activity
 from handlers.teams import render
-from botbuilder.core import CardFactory, MessageFactory
+from handlers.teams.bot import message_activity
 
 ReferenceLookup = Callable[[str], Awaitable[str | None]]
 
@@ -46,7 +45,7 @@ class TeamsMessenger:
         sent: list[str] = []
 
         async def callback(turn_context: TurnContext) -> None:
-            response = await turn_context.send_activity(activity)  # type: ignore[arg-type]
+            response = await turn_context.send_activity(activity)
             sent.append(response.id if response and response.id else "")
 
         try:
@@ -82,7 +81,9 @@ class TeamsMessenger:
 
     async def open_form(self, trigger: FormTrigger, form: Form) -> None:
         reference = await self._reference(self._conversation_reference, trigger.conversation_id)
-        await self._send(reference, MessageFactory.attachment(CardFactory.adaptive_card(render.form_card(form))))
+        await self._send(
+            reference, MessageFactory.attachment(CardFactory.adaptive_card(render.form_card(form)))
+        )
 
 
 def _delivery_error(error: ErrorResponseException) -> DeliveryError:

@@ -28,7 +28,9 @@ def markdown(text: Text, mentions: list[dict[str, Any]]) -> str:
             out.append(escape(span.text))
         elif isinstance(span, MentionUser):
             tag = f"<at>{escape(span.name or 'someone')}</at>"
-            mentions.append({"type": "mention", "text": tag, "mentioned": {"id": span.user_id, "name": span.name}})
+            mentions.append(
+                {"type": "mention", "text": tag, "mentioned": {"id": span.user_id, "name": span.name}}
+            )
             out.append(tag)
         elif isinstance(span, ChannelLink):
             out.append(f"**#{escape(span.name or 'channel')}**")
@@ -49,8 +51,13 @@ def card(message: Message) -> dict[str, Any]:
                 body.append({"type": "FactSet", "facts": facts})
         elif isinstance(block, Note):
             body.append(
-                {"type": "TextBlock", "text": markdown(block.text, mentions), "wrap": True, "isSubtle": True,
-                 "size": "Small"}
+                {
+                    "type": "TextBlock",
+                    "text": markdown(block.text, mentions),
+                    "wrap": True,
+                    "isSubtle": True,
+                    "size": "Small",
+                }
             )
         elif isinstance(block, Divider):
             body.append({"type": "TextBlock", "text": " ", "separator": True})
@@ -80,7 +87,9 @@ def card(message: Message) -> dict[str, Any]:
 
 
 def form_card(form: Form) -> dict[str, Any]:
-    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": escape(form.title), "weight": "Bolder", "wrap": True}]
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": escape(form.title), "weight": "Bolder", "wrap": True}
+    ]
     for field in form.inputs:
         element: dict[str, Any]
         if field.kind == "select":
@@ -91,8 +100,12 @@ def form_card(form: Form) -> dict[str, Any]:
                 "value": field.initial,
             }
         else:
-            element = {"type": "Input.Text", "id": field.name, "isMultiline": field.kind == "multiline",
-                       "value": field.initial}
+            element = {
+                "type": "Input.Text",
+                "id": field.name,
+                "isMultiline": field.kind == "multiline",
+                "value": field.initial,
+            }
             if field.max_length:
                 element["maxLength"] = field.max_length
         element.update({"label": field.label, "isRequired": field.required})
@@ -103,7 +116,10 @@ def form_card(form: Form) -> dict[str, Any]:
         "version": CARD_VERSION,
         "body": body,
         "actions": [
-            {"type": "Action.Submit", "title": form.submit_label,
-             "data": {"form_id": form.form_id, "metadata": form.metadata}}
+            {
+                "type": "Action.Submit",
+                "title": form.submit_label,
+                "data": {"form_id": form.form_id, "metadata": form.metadata},
+            }
         ],
     }

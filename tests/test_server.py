@@ -1,0 +1,129 @@
+"""`champbot run` as an operator sees it: health, start-up line, routes, and leadership on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import threading
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.app import Server
+from tests.cli import command, environment
+from tests.conftest import POSTGRES_URL, base_url
+
+
+async def test_healthz_is_ok_while_the_database_answers(server: Server, http: aiohttp.ClientSession) -> None:
+    async with http.get(f"{base_url(server)}/healthz") as response:
+        assert response.status == 200
+        body = await response.json()
+    assert body["status"] == "ok" and body["database"] == "ok"
+    expected = "leader" if server.core.database.is_sqlite else body["scheduler"]
+    assert body["scheduler"] == expected
+
+
+async def test_healthz_is_503_when_the_database_is_unreachable(
+    server: Server, http: aiohttp.ClientSession
+) -> None:
+    real = server.core.database.engine
+    server.core.database.engine = create_async_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    try:
+        async with http.get(f"{base_url(server)}/healthz") as response:
+            assert response.status == 503
+            assert (await response.json())["status"] == "unavailable"
+    finally:
+        await server.core.database.engine.dispose()
+        server.core.database.engine = real
+
+
+async def test_routes_refuse_wrong_methods(server: Server, http: aiohttp.ClientSession) -> None:
+    async with http.get(f"{base_url(server)}/slack/events") as response:
+        assert response.status == 405
+    async with http.get(f"{base_url(server)}/api/messages") as response:
+        assert response.status == 405
+
+
+class Process:
+    """A `champbot run` child whose JSON log lines are read on a thread, so waits have timeouts."""
+
+    def __init__(self, **variables: str) -> None:
+        self.popen = subprocess.Popen(
+            [*command(), "run"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment(
+                PORT="0", CHAMPBOT_LOG_FORMAT="json", CHAMPBOT_LEADER_RETRY_SECONDS="1", **variables
+            ),
+        )
+        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.popen.stderr is not None
+        for line in self.popen.stderr:
+            try:
+                self.lines.put(json.loads(line))
+            except json.JSONDecodeError:
+                self.lines.put({"message": line})
+
+    def wait_for(self, text: str, timeout: float = 60) -> dict[str, Any]:
+        while True:
+            entry = self.lines.get(timeout=timeout)
+            if text in entry.get("message", ""):
+                return entry
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.popen.poll() is None:
+            os.kill(self.popen.pid, sig)
+        return self.popen.wait(timeout=30)
+
+
+def test_run_with_no_credentials_says_which_platforms_are_live_and_stops_cleanly(tmp_path: Any) -> None:
+    process = Process(CHAMPBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}")
+    try:
+        ready = process.wait_for("champbot listening")
+        assert "slack: off" in ready["message"] and "teams: emulator mode" in ready["message"]
+        assert ready["port"] > 0
+    finally:
+        assert process.stop() == 0
+
+
+@pytest.mark.skipif(POSTGRES_URL is None, reason="leadership needs PostgreSQL (CHAMPBOT_TEST_POSTGRES_URL)")
+def test_one_of_two_replicas_runs_the_scheduler_and_the_other_takes_over_when_it_dies() -> None:
+    from tests.conftest import reset_postgres
+
+    assert POSTGRES_URL is not None
+    reset_postgres(POSTGRES_URL)
+    first = Process(CHAMPBOT_DATABASE_URL=POSTGRES_URL)
+    second = None
+    try:
+        first.wait_for("scheduler started")
+        second = Process(CHAMPBOT_DATABASE_URL=POSTGRES_URL)
+        port = second.wait_for("champbot listening")["port"]
+        health = json.loads(
+            subprocess.run(
+                [
+                    "python3",
+                    "-c",
+                    f"import urllib.request;print(urllib.request.urlopen('http://127.0.0.1:{port}/healthz').read().decode())",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            ).stdout
+        )
+        assert health["scheduler"] == "standby"
+        first.stop(signal.SIGKILL)  # the holder dies without a goodbye; its connection, and the lock, go
+        took_over = second.wait_for("scheduler started", timeout=60)
+        assert took_over["level"] == "INFO"
+    finally:
+        first.stop(signal.SIGKILL)
+        if second is not None:
+            assert second.stop() == 0
