@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.clock import Clock, SystemClock
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.core import Core
 from bot.domain import Actor, Platform, Role
 from bot.ports import Messengers
@@ -129,7 +129,17 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
         port = runner.addresses[0][1] if runner.addresses else settings.port
         await leader.start()
         if socket_handler is not None:
-            await socket_handler.connect_async()
+            from slack_sdk.errors import SlackApiError
+
+            try:
+                await socket_handler.connect_async()
+            except SlackApiError as error:
+                await leader.stop()
+                await runner.cleanup()
+                code = error.response.get("error") if error.response is not None else error
+                raise ConfigError(
+                    f"SLACK_APP_TOKEN: Slack refused the Socket Mode connection ({code})"
+                ) from None
         log.info(
             "champbot listening on http://%s:%s; slack: %s; teams: %s; console: available",
             settings.host,
