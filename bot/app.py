@@ -9,13 +9,13 @@ import asyncio
 import logging
 import signal
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from aiohttp import web
 
 from bot.clock import Clock, SystemClock
-from bot.config import ConfigError, Settings
+from bot.config import Settings
 from bot.core import Core
 from bot.domain import Actor, Platform, Role
 from bot.ports import Messengers
@@ -59,12 +59,11 @@ class Server:
     runner: web.AppRunner
     port: int
     platforms: dict[str, str]
-    stop_callbacks: list[object]
 
 
 @asynccontextmanager
 async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[Server]:
-    from handlers.slack.app import SlackEdge, web_client
+    from handlers.slack.app import SlackEdge, connect_socket_mode, web_client
     from handlers.slack.messenger import SlackMessenger
     from handlers.teams.adapter import build_adapter
     from handlers.teams.bot import TeamsBot
@@ -72,20 +71,18 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
     from handlers.web import build_web_app
     from jobs.scheduler import SchedulerLeader
 
-    async with open_core(settings, clock=clock) as core:
+    async with AsyncExitStack() as resources:
+        core = await resources.enter_async_context(open_core(settings, clock=clock))
         platforms: dict[str, str] = {}
         slack_view = None
-        socket_handler = None
         if settings.slack_enabled:
             client = web_client(settings)
             core.messengers.register(SlackMessenger(client))
             slack = SlackEdge(settings, core, client)
             if settings.slack_app_token:
-                from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-                socket_handler = AsyncSocketModeHandler(
-                    slack.app, settings.slack_app_token.get_secret_value()
-                )
+                socket_handler = slack.socket_mode_handler(settings.slack_app_token.get_secret_value())
+                await connect_socket_mode(socket_handler)  # a refused token stops start-up with one line
+                resources.push_async_callback(socket_handler.close_async)
                 platforms["slack"] = "socket mode"
             else:
                 slack_view = slack.handle
@@ -121,25 +118,15 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
         async def teams_view(request: web.Request) -> web.StreamResponse:
             return await adapter.process(request, teams_bot) or web.Response(status=200)
 
-        app = build_web_app(health=health, slack=slack_view, teams=teams_view)
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(
+            build_web_app(health=health, slack=slack_view, teams=teams_view), access_log=None
+        )
         await runner.setup()
-        site = web.TCPSite(runner, settings.host, settings.port)
-        await site.start()
+        resources.push_async_callback(runner.cleanup)
+        await web.TCPSite(runner, settings.host, settings.port).start()
         port = runner.addresses[0][1] if runner.addresses else settings.port
         await leader.start()
-        if socket_handler is not None:
-            from slack_sdk.errors import SlackApiError
-
-            try:
-                await socket_handler.connect_async()
-            except SlackApiError as error:
-                await leader.stop()
-                await runner.cleanup()
-                code = error.response.get("error") if error.response is not None else error
-                raise ConfigError(
-                    f"SLACK_APP_TOKEN: Slack refused the Socket Mode connection ({code})"
-                ) from None
+        resources.push_async_callback(leader.stop)
         log.info(
             "champbot listening on http://%s:%s; slack: %s; teams: %s; console: available",
             settings.host,
@@ -148,13 +135,7 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
             platforms["teams"],
             extra={"port": port, "platforms": platforms},
         )
-        try:
-            yield Server(core, runner, port, platforms, [])
-        finally:
-            if socket_handler is not None:
-                await socket_handler.close_async()
-            await leader.stop()
-            await runner.cleanup()
+        yield Server(core, runner, port, platforms)
 
 
 async def run_forever(settings: Settings) -> None:

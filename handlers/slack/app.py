@@ -12,11 +12,12 @@ from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.core import Core
 from bot.domain import Actor, Conversation, Platform
 from bot.events import ButtonPress, CommandEvent, FormSubmission, MemberJoined, Origin
@@ -63,6 +64,9 @@ class SlackEdge:
         app.action(ANY)(ack=_ack, lazy=[self._on_action])
         app.view_submission(ANY)(ack=_ack, lazy=[self._on_view_submission])
         app.view_closed(ANY)(_ack)
+
+    def socket_mode_handler(self, app_token: str) -> AsyncSocketModeHandler:
+        return AsyncSocketModeHandler(self.app, app_token)
 
     async def handle(self, request: web.Request) -> web.Response:
         """The aiohttp view for POST /slack/events: one converter in, one out."""
@@ -180,6 +184,18 @@ class SlackEdge:
                 )
         except SlackApiError as error:
             log.warning("reply not delivered: %s", error.response.get("error"))
+
+
+async def connect_socket_mode(handler: AsyncSocketModeHandler) -> None:
+    """Dial out to Slack. The SDK retries a refused token forever, so ask once first and stop
+    start-up with one clear line when Slack says no."""
+    client = handler.client
+    try:
+        await client.web_client.apps_connections_open(app_token=client.app_token)
+    except SlackApiError as error:
+        code = error.response.get("error") if error.response is not None else str(error)
+        raise ConfigError(f"SLACK_APP_TOKEN: Slack refused the Socket Mode connection ({code})") from None
+    await handler.connect_async()
 
 
 async def _ack(ack: AsyncAck) -> None:
