@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.domain import Platform, Role
@@ -36,7 +39,7 @@ class PeopleService:
 
     async def identify(self, origin: Origin) -> Identity:
         """Remember the speaker and the conversation, then say who they are to the core."""
-        actor, conversation = origin.actor, origin.conversation
+        actor = origin.actor
         now = self._clock.now()
         async with self._db.session() as session:
             await people.remember_person(
@@ -48,16 +51,7 @@ class PeopleService:
                 timezone=actor.timezone,
                 now=now,
             )
-            await conversations.remember_conversation(
-                session,
-                platform=actor.platform,
-                conversation_id=conversation.conversation_id,
-                kind="direct" if conversation.is_direct else "channel",
-                user_id=actor.user_id if conversation.is_direct else None,
-                name=conversation.name,
-                reference=origin.reference,
-                now=now,
-            )
+            await _remember_conversation(session, origin, now)
             person = await people.get_person(session, platform=actor.platform, user_id=actor.user_id)
             granted = await people.granted_roles(session, platform=actor.platform, user_id=actor.user_id)
         bootstrap = self.is_bootstrap_admin(actor.platform, actor.user_id)
@@ -82,18 +76,8 @@ class PeopleService:
 
     async def remember_channel(self, origin: Origin) -> None:
         """The bot was added to a channel: keep where it is, so jobs can post there later."""
-        conversation = origin.conversation
         async with self._db.session() as session:
-            await conversations.remember_conversation(
-                session,
-                platform=conversation.platform,
-                conversation_id=conversation.conversation_id,
-                kind="direct" if conversation.is_direct else "channel",
-                user_id=origin.actor.user_id if conversation.is_direct else None,
-                name=conversation.name,
-                reference=origin.reference,
-                now=self._clock.now(),
-            )
+            await _remember_conversation(session, origin, self._clock.now())
 
     async def grant(self, *, platform: Platform, user_id: str, role: Role, granted_by: str) -> bool:
         async with self._db.session() as session:
@@ -129,3 +113,17 @@ class PeopleService:
         async with self._db.session() as session:
             record = await conversations.direct_conversation(session, platform=platform, user_id=user_id)
         return record.reference if record else None
+
+
+async def _remember_conversation(session: AsyncSession, origin: Origin, now: datetime) -> None:
+    conversation = origin.conversation
+    await conversations.remember_conversation(
+        session,
+        platform=conversation.platform,
+        conversation_id=conversation.conversation_id,
+        kind="direct" if conversation.is_direct else "channel",
+        user_id=origin.actor.user_id if conversation.is_direct else None,
+        name=conversation.name,
+        reference=origin.reference,
+        now=now,
+    )
