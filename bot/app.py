@@ -10,19 +10,35 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aiohttp import web
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.core import Core
+from bot.delivery.limits import SLACK as SLACK_LIMITS
+from bot.delivery.limits import TEAMS as TEAMS_LIMITS
+from bot.delivery.limits import PlatformLimits
+from bot.delivery.worker import OutboxWorker
 from bot.domain import Actor, Platform, Role
 from bot.ports import Messengers
 from storage.engine import Database
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
+
+
+def platform_limits(settings: Settings) -> dict[Platform, PlatformLimits]:
+    """The published limits, with the app-wide rate each process may use from configuration."""
+    return {
+        Platform.SLACK: replace(
+            SLACK_LIMITS, rate_per_second=settings.slack_rate, burst=max(1, int(settings.slack_rate))
+        ),
+        Platform.TEAMS: replace(
+            TEAMS_LIMITS, rate_per_second=settings.teams_rate, burst=max(1, int(settings.teams_rate))
+        ),
+    }
 
 
 async def migrate(settings: Settings) -> None:
@@ -118,15 +134,37 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
         async def teams_view(request: web.Request) -> web.StreamResponse:
             return await adapter.process(request, teams_bot) or web.Response(status=200)
 
-        runner = web.AppRunner(
-            build_web_app(health=health, slack=slack_view, teams=teams_view), access_log=None
+        async def refresh_metrics() -> None:
+            status = await core.outbox.status()
+            for state, count in status.by_state.items():
+                core.metrics.outbox_depth.labels(state).set(count)
+
+        web_app = build_web_app(
+            health=health,
+            slack=slack_view,
+            teams=teams_view,
+            metrics=core.metrics,
+            refresh_metrics=refresh_metrics,
         )
+        runner = web.AppRunner(web_app, access_log=None)
         await runner.setup()
         resources.push_async_callback(runner.cleanup)
         await web.TCPSite(runner, settings.host, settings.port).start()
         port = runner.addresses[0][1] if runner.addresses else settings.port
         await leader.start()
         resources.push_async_callback(leader.stop)
+        worker = OutboxWorker(
+            database=core.database,
+            messengers=core.messengers,
+            clock=core.clock,
+            limits=platform_limits(settings),
+            metrics=core.metrics,
+            concurrency=settings.outbox_concurrency,
+            max_attempts=settings.outbox_max_attempts,
+        )
+        core.outbox.on_enqueue(worker.wake)
+        worker.start()
+        resources.push_async_callback(worker.stop)
         log.info(
             "champbot listening on http://%s:%s; slack: %s; teams: %s; console: available",
             settings.host,

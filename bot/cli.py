@@ -39,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     run = job_commands.add_parser("run", help="run one job now")
     run.add_argument("name")
     run.add_argument("--force", action="store_true", help="run even if it already ran for this period")
+    outbox_parser = commands.add_parser("outbox", help="the delivery outbox")
+    outbox_commands = outbox_parser.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
+    status = outbox_commands.add_parser("status", help="messages by state and platform, and failure reasons")
+    status.add_argument("--campaign", help="only this campaign")
     return parser
 
 
@@ -84,7 +88,26 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "db":
         return await _db(args, settings)
+    if args.command == "outbox":
+        return await _outbox(args, settings)
     return await _jobs(args, settings)
+
+
+async def _outbox(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_core
+
+    async with open_core(settings) as core:
+        status = await core.outbox.status(campaign=args.campaign)
+    states = list(status.by_state)
+    print(f"{'PLATFORM':<10}" + "".join(f"{state:>10}" for state in states))
+    for platform, counts in sorted(status.by_platform.items()):
+        print(f"{platform:<10}" + "".join(f"{counts[state]:>10}" for state in states))
+    print(f"{'total':<10}" + "".join(f"{status.by_state[state]:>10}" for state in states))
+    if status.failures:
+        print("\nfailure reasons:")
+        for reason, count in status.failures:
+            print(f"  {reason:<30} {count}")
+    return 0
 
 
 async def _db(args: argparse.Namespace, settings: Settings) -> int:

@@ -10,11 +10,13 @@ from bot.clock import Clock
 from bot.commands import CommandTable
 from bot.config import Settings
 from bot.context import CommandContext, UsageError
+from bot.delivery.outbox import OutboxService
 from bot.domain import Platform, Role
 from bot.events import ButtonPress, CommandEvent, FormSubmission, MemberJoined, Origin
 from bot.i18n import Catalog
 from bot.identity import Identity
 from bot.messages import Message, Reply, Section
+from bot.metrics import Metrics
 from bot.parsing import parse
 from bot.ports import Messengers
 from bot.services.help import HelpService
@@ -22,6 +24,7 @@ from bot.services.people import PeopleService
 from bot.services.roles import RolesService
 from bot.services.setup import SetupService
 from bot.text import Markup, UserText
+from storage import inbound
 from storage.engine import Database
 
 log = logging.getLogger(__name__)
@@ -88,6 +91,15 @@ class Core:
         )
         register_commands(commands, self.services)
         self.commands = commands
+        self.outbox = OutboxService(database=database, clock=clock)
+        self.metrics = Metrics()
+
+    async def first_delivery(self, platform: Platform, event_id: str) -> bool:
+        """False when this platform event was handled before (Slack and Bot Framework retry)."""
+        async with self.database.session() as session:
+            return await inbound.first_time(
+                session, platform=platform, event_id=event_id, now=self.clock.now()
+            )
 
     def _context(self, origin: Origin, identity: Identity, text: str) -> CommandContext:
         return CommandContext(

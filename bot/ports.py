@@ -31,12 +31,22 @@ class FormTrigger:
 class Messenger(Protocol):
     platform: Platform
 
-    async def post(self, channel_id: str, message: Message, *, thread_id: str | None = None) -> MessageRef:
-        """Post to a channel (or into a thread of it) as the bot."""
+    async def post(
+        self, channel_id: str, message: Message, *, thread_id: str | None = None, key: str | None = None
+    ) -> MessageRef:
+        """Post to a channel (or into a thread of it) as the bot; `key` marks it for find_sent."""
         ...
 
-    async def dm(self, user_id: str, message: Message) -> MessageRef:
+    async def dm(self, user_id: str, message: Message, *, key: str | None = None) -> MessageRef:
         """Send a direct message to a person."""
+        ...
+
+    async def find_sent(
+        self, kind: str, target: str, key: str, *, thread_id: str | None = None
+    ) -> MessageRef | None:
+        """The message sent earlier with this key, if the platform can tell; None if not found or unknowable.
+
+        The outbox asks before re-sending a message whose worker died mid-send."""
         ...
 
     async def update(self, ref: MessageRef, message: Message) -> None:

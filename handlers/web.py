@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+
+from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 View = Callable[[web.Request], Awaitable[web.StreamResponse]]
 HealthCheck = Callable[[], Awaitable[dict[str, str]]]
+Refresh = Callable[[], Awaitable[None]]
 
 MAX_BODY = 1024 * 1024  # Slack and Teams payloads are far smaller; anything bigger is not theirs
 
@@ -37,8 +41,40 @@ def json_activity_guard(view: View) -> View:
     return guarded
 
 
-def build_web_app(*, health: HealthCheck, slack: View | None, teams: View) -> web.Application:
+def measured(platform: str, view: View, metrics: Metrics) -> View:
+    """Counts each inbound request by outcome and times how long until it was answered (the ack)."""
+
+    async def timed(request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await view(request)
+            status = response.status
+            return response
+        except web.HTTPException as error:
+            status = error.status
+            raise
+        finally:
+            outcome = "ok" if status < 400 else "rejected" if status < 500 else "error"
+            metrics.inbound.labels(platform, outcome).inc()
+            metrics.ack_seconds.labels(platform).observe(time.perf_counter() - started)
+
+    return timed
+
+
+def build_web_app(
+    *, health: HealthCheck, slack: View | None, teams: View, metrics: Metrics, refresh_metrics: Refresh
+) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
+
+    async def metrics_view(_request: web.Request) -> web.Response:
+        await refresh_metrics()
+        return web.Response(
+            body=metrics.exposition(),
+            content_type="text/plain",
+            charset="utf-8",
+            headers={"X-Content-Type-Options": "nosniff"},
+        )
 
     async def healthz(_request: web.Request) -> web.Response:
         status = await health()
@@ -48,6 +84,7 @@ def build_web_app(*, health: HealthCheck, slack: View | None, teams: View) -> we
         return _problem(404, "Slack is not configured on this server (set SLACK_BOT_TOKEN)")
 
     app.router.add_get("/healthz", healthz)
-    app.router.add_post("/slack/events", slack or slack_off)
-    app.router.add_post("/api/messages", json_activity_guard(teams))
+    app.router.add_get("/metrics", metrics_view)
+    app.router.add_post("/slack/events", measured("slack", slack or slack_off, metrics))
+    app.router.add_post("/api/messages", measured("teams", json_activity_guard(teams), metrics))
     return app

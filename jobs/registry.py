@@ -34,7 +34,7 @@ class JobSpec:
 JOBS: tuple[JobSpec, ...] = (
     JobSpec(
         job_id="retention",
-        description="delete job-run records older than the retention period",
+        description="delete old job runs, inbound event ids and delivered outbox messages",
         func=retention.run,
         cron={"hour": "3", "minute": "17"},
         period_format="%Y-%m-%d",

@@ -5,15 +5,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from storage import inbound, outbox
 from storage.job_runs import delete_runs_before
 
 if TYPE_CHECKING:
     from bot.core import Core
 
 JOB_RUN_RETENTION = timedelta(days=400)
+INBOUND_EVENT_RETENTION = timedelta(days=2)  # Slack retries within minutes; two days is ample
+SENT_OUTBOX_RETENTION = timedelta(days=90)  # long enough for campaign reports and audits
 
 
 async def run(core: Core, now: datetime) -> str:
     async with core.database.session() as session:
-        deleted = await delete_runs_before(session, now - JOB_RUN_RETENTION)
-    return f"deleted {deleted} old job-run records"
+        runs = await delete_runs_before(session, now - JOB_RUN_RETENTION)
+        events = await inbound.delete_before(session, now - INBOUND_EVENT_RETENTION)
+        sent = await outbox.delete_sent_before(session, now - SENT_OUTBOX_RETENTION)
+    return f"deleted {runs} old job-run records, {events} inbound event ids, {sent} delivered outbox messages"

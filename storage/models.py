@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -87,3 +87,49 @@ class JobRun(SQLModel, table=True):
     started_at: datetime = _utc()  # type: ignore[assignment]
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     outcome: str = Field(default="running", max_length=32)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message a job or campaign will send: written first, delivered by any replica, never twice.
+
+    States: pending → sending → sent; a transient failure goes to failed (retried at
+    next_attempt_at); a permanent one, or too many attempts, to dead.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("idempotency_key"),
+        Index("ix_outbox_due", "state", "next_attempt_at"),
+        Index("ix_outbox_campaign_state", "campaign", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(max_length=200)
+    campaign: str | None = Field(default=None, max_length=128)
+    platform: str = Field(max_length=16)
+    kind: str = Field(max_length=16)  # dm | post
+    target: str = Field(max_length=256)  # a user id for dm, a channel id for post
+    thread_id: str | None = Field(default=None, max_length=256)
+    payload: str = Field(sa_column=Column(Text, nullable=False))  # the neutral message as JSON
+    state: str = Field(default="pending", max_length=16)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = _utc()  # type: ignore[assignment]
+    claimed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    claimed_by: str | None = Field(default=None, max_length=64)
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    channel_id: str | None = Field(default=None, max_length=256)
+    message_id: str | None = Field(default=None, max_length=256)
+    last_error: str | None = Field(default=None, max_length=200)
+    created_at: datetime = _utc()  # type: ignore[assignment]
+
+
+class InboundEvent(SQLModel, table=True):
+    """Ids of platform events already handled, so a retried delivery is answered without doing work."""
+
+    __tablename__ = "inbound_event"
+    __table_args__ = (UniqueConstraint("platform", "event_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    event_id: str = Field(max_length=256)
+    received_at: datetime = _utc()  # type: ignore[assignment]

@@ -28,7 +28,10 @@ def test_jobs_list_shows_each_job_with_its_next_run(database_url: str) -> None:
 def test_jobs_run_runs_once_per_period_and_force_runs_again(database_url: str) -> None:
     first = champbot("jobs", "run", "retention", CHAMPBOT_DATABASE_URL=database_url)
     assert first.returncode == 0, first.stderr
-    assert "retention ran for" in first.stdout and "deleted 0 old job-run records" in first.stdout
+    assert (
+        "retention ran for" in first.stdout
+        and "deleted 0 old job-run records, 0 inbound event ids, 0 delivered outbox messages" in first.stdout
+    )
     again = champbot("jobs", "run", "retention", CHAMPBOT_DATABASE_URL=database_url)
     assert "already ran" in again.stdout and "--force" in again.stdout
     forced = champbot("jobs", "run", "retention", "--force", CHAMPBOT_DATABASE_URL=database_url)
@@ -51,7 +54,7 @@ async def test_retention_deletes_only_records_past_the_retention_period(
                 session, job_id="recent", period="2026-10", now=clock.now() - timedelta(days=30)
             )
         result = await run_job(core, registry.find("retention"))  # type: ignore[arg-type]
-        assert result.ran and result.summary == "deleted 1 old job-run records"
+        assert result.ran and result.summary.startswith("deleted 1 old job-run records,")
         async with core.database.session() as session:
             assert await last_runs(session, job_id="old") == []
             assert len(await last_runs(session, job_id="recent")) == 1

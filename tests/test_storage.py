@@ -16,7 +16,16 @@ from storage.engine import Database, sync_url
 from storage.migrate import current, downgrade, upgrade
 from tests.cli import champbot
 
-TABLES = {"person", "role_grant", "channel_binding", "conversation", "job_run", "alembic_version"}
+TABLES = {
+    "person",
+    "role_grant",
+    "channel_binding",
+    "conversation",
+    "job_run",
+    "outbox",
+    "inbound_event",
+    "alembic_version",
+}
 
 
 def test_migrations_run_from_empty_and_match_the_models(database_url: str) -> None:
@@ -26,7 +35,7 @@ def test_migrations_run_from_empty_and_match_the_models(database_url: str) -> No
         assert set(inspect(connection).get_table_names()) == TABLES
         assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
     engine.dispose()
-    assert current(database_url) == "0001"
+    assert current(database_url) == "0002"
 
 
 def test_migrations_are_idempotent_and_reversible(database_url: str) -> None:
@@ -38,13 +47,13 @@ def test_migrations_are_idempotent_and_reversible(database_url: str) -> None:
         assert set(inspect(connection).get_table_names()) == {"alembic_version"}
     engine.dispose()
     upgrade(database_url)
-    assert current(database_url) == "0001"
+    assert current(database_url) == "0002"
 
 
 def test_db_upgrade_command(database_url: str) -> None:
     result = champbot("db", "upgrade", CHAMPBOT_DATABASE_URL=database_url)
     assert result.returncode == 0, result.stderr
-    assert "database at revision 0001" in result.stdout
+    assert "database at revision 0002" in result.stdout
 
 
 async def test_first_contact_from_many_tasks_at_once_makes_one_person(

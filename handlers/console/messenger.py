@@ -25,12 +25,19 @@ class ConsoleMessenger:
         print(f"[{label}] {body}", file=self._out, flush=True)
         return MessageRef(Platform.CONSOLE, label, message_id)
 
-    async def post(self, channel_id: str, message: Message, *, thread_id: str | None = None) -> MessageRef:
+    async def post(
+        self, channel_id: str, message: Message, *, thread_id: str | None = None, key: str | None = None
+    ) -> MessageRef:
         label = f"#{channel_id}" + (f" thread {thread_id}" if thread_id else "")
         return self._print(label, message)
 
-    async def dm(self, user_id: str, message: Message) -> MessageRef:
+    async def dm(self, user_id: str, message: Message, *, key: str | None = None) -> MessageRef:
         return self._print(f"DM to @{user_id}", message)
+
+    async def find_sent(
+        self, kind: str, target: str, key: str, *, thread_id: str | None = None
+    ) -> MessageRef | None:
+        return None  # the terminal keeps no history
 
     async def update(self, ref: MessageRef, message: Message) -> None:
         self._print(f"{ref.channel_id}, updated", message)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from slack_bolt import BoltResponse
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
@@ -55,6 +57,7 @@ class SlackEdge:
 
     def _register(self) -> None:
         app = self.app
+        app.middleware(self._once_per_event)
         app.command("/champ")(ack=_ack, lazy=[self._on_command])
         app.event("message")(ack=_ack, lazy=[self._on_direct_message])
         app.event("app_mention")(ack=_ack, lazy=[self._on_mention])
@@ -64,6 +67,18 @@ class SlackEdge:
         app.action(ANY)(ack=_ack, lazy=[self._on_action])
         app.view_submission(ANY)(ack=_ack, lazy=[self._on_view_submission])
         app.view_closed(ANY)(_ack)
+
+    async def _once_per_event(
+        self, body: dict[str, Any], resp: BoltResponse, next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """Slack retries an event it thinks we missed (X-Slack-Retry-Num); after the signature
+        check, a repeated event_id is answered 200 with no work."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not await self._core.first_delivery(Platform.SLACK, str(event_id)):
+            self._core.metrics.inbound.labels("slack", "duplicate").inc()
+            return BoltResponse(status=200, body="")
+        await next()
+        return resp
 
     def socket_mode_handler(self, app_token: str) -> AsyncSocketModeHandler:
         return AsyncSocketModeHandler(self.app, app_token)

@@ -72,6 +72,11 @@ class TeamsBot(ActivityHandler):
         if self._tenants and tenant_of(activity) not in self._tenants:
             log.warning("activity from a tenant outside CHAMPBOT_TEAMS_TENANTS ignored")
             return
+        dedupe_key = f"{activity.conversation.id}|{activity.id}" if activity.id else None
+        is_retryable = activity.type in {"message", "conversationUpdate"}
+        if dedupe_key and is_retryable and not await self._core.first_delivery(Platform.TEAMS, dedupe_key):
+            self._core.metrics.inbound.labels("teams", "duplicate").inc()
+            return
         await super().on_turn(turn_context)
 
     def _origin(self, turn_context: TurnContext) -> Origin:

@@ -54,17 +54,26 @@ class TeamsMessenger:
             raise _delivery_error(error) from None
         return sent[0] if sent else ""
 
-    async def post(self, channel_id: str, message: Message, *, thread_id: str | None = None) -> MessageRef:
+    async def post(
+        self, channel_id: str, message: Message, *, thread_id: str | None = None, key: str | None = None
+    ) -> MessageRef:
         reference = await self._reference(self._conversation_reference, channel_id)
         if thread_id and reference.conversation is not None:
             reference.conversation.id = f"{channel_id};messageid={thread_id}"
         message_id = await self._send(reference, message_activity(message))
         return MessageRef(Platform.TEAMS, reference.conversation.id, message_id)
 
-    async def dm(self, user_id: str, message: Message) -> MessageRef:
+    async def dm(self, user_id: str, message: Message, *, key: str | None = None) -> MessageRef:
         reference = await self._reference(self._direct_reference, user_id)
         message_id = await self._send(reference, message_activity(message))
         return MessageRef(Platform.TEAMS, reference.conversation.id, message_id)
+
+    async def find_sent(
+        self, kind: str, target: str, key: str, *, thread_id: str | None = None
+    ) -> MessageRef | None:
+        """The Bot Connector cannot list a conversation's messages, so a send interrupted by a crash
+        cannot be confirmed here; the outbox then re-sends (at least once for that rare window)."""
+        return None
 
     async def update(self, ref: MessageRef, message: Message) -> None:
         reference = await self._reference(self._conversation_reference, ref.channel_id)

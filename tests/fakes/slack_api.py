@@ -148,6 +148,8 @@ class FakeSlackApi:
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "users.info": self._users_info,
             "users.list": self._users_list,
             "views.open": self._views_open,
@@ -583,6 +585,32 @@ class FakeSlackApi:
             "channel": channel,
             "permalink": (f"https://fake.slack.test/archives/{channel}/p{message_ts.replace('.', '')}"),
         }
+
+    def _history(
+        self, channel: str, args: dict[str, Any], keep: Callable[[dict[str, Any]], bool]
+    ) -> dict[str, Any]:
+        """Newest first, as Slack answers; metadata only with include_all_metadata."""
+        if channel not in self._channels and not channel.startswith("D"):
+            return _error("channel_not_found")
+        include_metadata = str(args.get("include_all_metadata", "")).lower() in {"1", "true"}
+        found = sorted(
+            (m for (ch, _), m in self._messages.items() if ch == channel and keep(m)),
+            key=lambda m: float(m["ts"]),
+            reverse=True,
+        )[: int(args.get("limit") or 100)]
+        messages = [{k: v for k, v in m.items() if include_metadata or k != "metadata"} for m in found]
+        return {"ok": True, "messages": messages, "has_more": False}
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._history(
+            str(args.get("channel") or ""), args, lambda m: "thread_ts" not in m or m["thread_ts"] == m["ts"]
+        )
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        root = str(args.get("ts") or "")
+        return self._history(
+            str(args.get("channel") or ""), args, lambda m: m["ts"] == root or m.get("thread_ts") == root
+        )
 
     def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel") or "")

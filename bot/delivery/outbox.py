@@ -1,0 +1,92 @@
+"""The outbox service: everything a job or campaign sends is written here first, once per key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.delivery import codec
+from bot.domain import Platform
+from bot.messages import Message
+from storage import outbox
+from storage.engine import Database
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to deliver. The key makes it idempotent: e.g. campaign id + person id + lesson id."""
+
+    key: str
+    platform: Platform
+    kind: str  # "dm" to a person, "post" to a channel
+    target: str
+    message: Message
+    campaign: str | None = None
+    thread_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in {"dm", "post"}:
+            raise ValueError(f"unknown delivery kind {self.kind!r}")
+        if not self.key or len(self.key) > 200:
+            raise ValueError("an idempotency key is 1 to 200 characters")
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    by_state: dict[str, int]
+    by_platform: dict[str, dict[str, int]]
+    failures: list[tuple[str, int]]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_state.values())
+
+
+class OutboxService:
+    def __init__(self, *, database: Database, clock: Clock) -> None:
+        self._db = database
+        self._clock = clock
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_enqueue(self, listener: Callable[[], None]) -> None:
+        """Workers in this process subscribe, so new work starts at once instead of at the next poll."""
+        self._listeners.append(listener)
+
+    async def enqueue(self, items: Sequence[Outgoing], *, chunk: int = 500) -> int:
+        """Write messages to the outbox; keys already there are skipped. Returns how many were new."""
+        now = self._clock.now()
+        added = 0
+        for start in range(0, len(items), chunk):
+            rows = [
+                {
+                    "idempotency_key": item.key,
+                    "campaign": item.campaign,
+                    "platform": item.platform.value,
+                    "kind": item.kind,
+                    "target": item.target,
+                    "thread_id": item.thread_id,
+                    "payload": codec.dumps(item.message),
+                    "state": outbox.PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+                for item in items[start : start + chunk]
+            ]
+            async with self._db.session() as session:
+                added += await outbox.enqueue(session, rows)
+        for listener in self._listeners:
+            listener()
+        return added
+
+    async def status(self, *, campaign: str | None = None) -> OutboxStatus:
+        async with self._db.session() as session:
+            counts = await outbox.counts(session, campaign=campaign)
+            failures = await outbox.failure_reasons(session, campaign=campaign)
+        by_state = {state: 0 for state in outbox.STATES}
+        by_platform: dict[str, dict[str, int]] = {}
+        for (platform, state), count in counts.items():
+            by_state[state] = by_state.get(state, 0) + count
+            by_platform.setdefault(platform, {s: 0 for s in outbox.STATES})[state] = count
+        return OutboxStatus(by_state, by_platform, failures)
