@@ -7,6 +7,8 @@ import base64
 import binascii
 import contextlib
 import json
+import math
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+FaultSchedule = Callable[[int], "tuple[int, int | None, str] | None"]
 SlackHandler = Callable[[dict[str, Any]], tuple[int, dict[str, str], dict[str, Any]]]
 """Override for one API method: ``fn(args) -> (status, headers, body)``."""
 
@@ -134,6 +137,9 @@ class FakeSlackApi:
         self._views: dict[str, dict[str, Any]] = {}
         self._faults: dict[str, deque[_Fault]] = {}
         self._handlers: dict[str, SlackHandler] = {}
+        self._schedules: dict[str, FaultSchedule] = {}
+        self._rates: dict[str, list[float]] = {}
+        self._call_numbers: dict[str, int] = {}
         self._ts_counter = 0
         self._view_counter = 0
         self._condition = asyncio.Condition()
@@ -401,7 +407,38 @@ class FakeSlackApi:
             return 200, {}, _error("unknown_method", req_method=method)
         return 200, {}, builtin(args)
 
+    def schedule_faults(self, method: str, decide: FaultSchedule) -> None:
+        """`decide(n)` sees the n-th call (1-based) of `method` and returns (status, retry_after, error)
+        to fail it, or None to answer normally: e.g. a 429 every 150th call and a 500 on call 300."""
+        self._schedules[method] = decide
+
+    def enforce_rate(self, method: str, per_second: float, burst: int = 1) -> None:
+        """Answer 429 with Retry-After, as Slack does, whenever `method` is called faster than allowed."""
+        self._rates[method] = [per_second, float(burst), float(burst), time.monotonic()]
+
+    def _rate_fault(self, method: str) -> tuple[int, dict[str, str], dict[str, Any]] | None:
+        bucket = self._rates.get(method)
+        if bucket is None:
+            return None
+        rate, burst, tokens, updated = bucket
+        now = time.monotonic()
+        tokens = min(burst, tokens + (now - updated) * rate)
+        if tokens >= 1:
+            bucket[2:] = [tokens - 1, now]
+            return None
+        bucket[2:] = [tokens, now]
+        return 429, {"Retry-After": str(max(1, math.ceil((1 - tokens) / rate)))}, _error("ratelimited")
+
     def _take_fault(self, method: str) -> tuple[int, dict[str, str], dict[str, Any]] | None:
+        self._call_numbers[method] = number = self._call_numbers.get(method, 0) + 1
+        decide = self._schedules.get(method)
+        planned = decide(number) if decide is not None else None
+        if planned is not None:
+            status, retry_after, error = planned
+            return status, ({} if retry_after is None else {"Retry-After": str(retry_after)}), _error(error)
+        limited = self._rate_fault(method)
+        if limited is not None:
+            return limited
         queue = self._faults.get(method)
         if not queue:
             return None
