@@ -11,6 +11,7 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -161,6 +162,7 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
             metrics=core.metrics,
             concurrency=settings.outbox_concurrency,
             max_attempts=settings.outbox_max_attempts,
+            lease=timedelta(seconds=settings.outbox_lease_seconds),
         )
         core.outbox.on_enqueue(worker.wake)
         worker.start()

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     teams_rate: float = Field(50.0, gt=0, le=1000, validation_alias=_env("CHAMPBOT_TEAMS_RATE"))
     outbox_concurrency: int = Field(16, ge=1, le=256, validation_alias=_env("CHAMPBOT_OUTBOX_CONCURRENCY"))
     outbox_max_attempts: int = Field(8, ge=1, le=100, validation_alias=_env("CHAMPBOT_OUTBOX_MAX_ATTEMPTS"))
+    outbox_lease_seconds: float = Field(
+        300.0, ge=1, le=3600, validation_alias=_env("CHAMPBOT_OUTBOX_LEASE_SECONDS")
+    )
     leader_retry_seconds: float = Field(
         15.0, gt=0, le=60, validation_alias=_env("CHAMPBOT_LEADER_RETRY_SECONDS")
     )

@@ -29,6 +29,7 @@ async def run_job(core: Core, job: JobSpec, *, force: bool = False) -> JobResult
         claimed = await claim_period(session, job_id=job.job_id, period=period, now=now)
     if not claimed:
         log.info("job already ran for this period", extra={"job": job.job_id, "period": period})
+        core.metrics.job_runs.labels(job.job_id, "skipped").inc()
         return JobResult(job.job_id, period, False, "already ran for this period")
     try:
         summary = await job.func(core, now)
@@ -41,5 +42,6 @@ async def run_job(core: Core, job: JobSpec, *, force: bool = False) -> JobResult
         raise
     async with core.database.session() as session:
         await finish_period(session, job_id=job.job_id, period=period, outcome="ok", now=core.clock.now())
+    core.metrics.job_runs.labels(job.job_id, "ok").inc()
     log.info("job ran", extra={"job": job.job_id, "period": period})
     return JobResult(job.job_id, period, True, summary)

@@ -65,6 +65,23 @@ async def claim(
     return [Claimed(row, row.id in stale) for row in sorted(rows, key=lambda r: r.id or 0)]
 
 
+async def take_turn(session: AsyncSession, *, row_id: int, worker: str, now: datetime) -> bool:
+    """Re-stamp a claimed row just before sending it; False when another worker has taken it over.
+
+    The lease then measures the send itself, not the time a row waited in its batch for the rate limit."""
+    result = await (await session.connection()).execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == row_id,
+            col(OutboxMessage.claimed_by) == worker,
+            col(OutboxMessage.state) == SENDING,
+        )
+        .values(claimed_at=now)
+        .returning(col(OutboxMessage.id))
+    )
+    return result.first() is not None
+
+
 async def mark_sent(
     session: AsyncSession, *, row_id: int, channel_id: str, message_id: str, now: datetime
 ) -> None:

@@ -26,7 +26,9 @@ def sends_within(limiter: Limiter, conversation: str, seconds: float, step: floa
 
 
 def test_teams_per_conversation_windows_hold_for_every_sliding_interval() -> None:
-    limiter = Limiter(PlatformLimits(rate_per_second=1000, burst=1000, per_conversation=TEAMS.per_conversation))
+    limiter = Limiter(
+        PlatformLimits(rate_per_second=1000, burst=1000, per_conversation=TEAMS.per_conversation)
+    )
     sent = sends_within(limiter, "a:1", 35.0)
     for window in TEAMS.per_conversation:
         for index, start in enumerate(sent):
@@ -90,7 +92,9 @@ texts = st.lists(
     ),
     max_size=4,
 ).map(lambda spans: Text(tuple(spans)))
-buttons = st.builds(Button, st.text(), st.text(), st.text(), st.sampled_from(["default", "primary", "danger"]))
+buttons = st.builds(
+    Button, st.text(), st.text(), st.text(), st.sampled_from(["default", "primary", "danger"])
+)
 blocks = st.one_of(
     st.builds(Section, texts, st.lists(st.tuples(st.text(), texts), max_size=3).map(tuple)),
     st.builds(Actions, st.lists(buttons, max_size=3).map(tuple)),

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+_EPSILON = 1e-6
+
 
 @dataclass(frozen=True)
 class Window:
@@ -23,23 +25,24 @@ class Window:
 class TokenBucket:
     rate: float  # tokens per second
     burst: float
-    tokens: float = -1.0
+    tokens: float | None = None  # full on first use
     updated: float = 0.0
 
-    def _refill(self, now: float) -> None:
-        if self.tokens < 0:
-            self.tokens, self.updated = self.burst, now
-            return
-        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+    def _refill(self, now: float) -> float:
+        if self.tokens is None:
+            self.tokens = self.burst
+        else:
+            self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
+        return self.tokens
 
     def delay(self, now: float) -> float:
-        self._refill(now)
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+        tokens = self._refill(now)
+        # The epsilon stops a float crawl: 0.9999999 tokens would otherwise ask for ever-shorter waits.
+        return 0.0 if tokens >= 1 - _EPSILON else max((1 - tokens) / self.rate, _EPSILON)
 
     def take(self, now: float) -> None:
-        self._refill(now)
-        self.tokens -= 1
+        self.tokens = self._refill(now) - 1
 
 
 @dataclass
@@ -55,7 +58,7 @@ class _WindowLog:
         for window in self.windows:
             recent = [t for t in self.sent if t > now - window.seconds]
             if len(recent) >= window.limit:
-                wait = max(wait, recent[-window.limit] + window.seconds - now)
+                wait = max(wait, recent[-window.limit] + window.seconds - now, _EPSILON)
         return wait
 
     def take(self, now: float) -> None:

@@ -131,6 +131,13 @@ class OutboxWorker:
                     await self._sent(row, found)
                     return
             await self._wait_for_turn(platform, f"{row.kind}:{row.target}")
+            async with self._db.session() as session:
+                mine = await outbox.take_turn(
+                    session, row_id=row.id, worker=self.worker_id, now=self._clock.now()
+                )
+            if not mine:
+                log.info("outbox row was taken over by another worker", extra={"row": row.id})
+                return
             message = codec.loads(row.payload)
             if row.kind == "dm":
                 ref = await messenger.dm(row.target, message, key=row.idempotency_key)
