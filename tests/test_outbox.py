@@ -23,6 +23,7 @@ from tests.fakes import (
     FakeBotConnector,
     FakeSlackApi,
     SlackRequestFactory,
+    conversation_update_activity,
     event_body,
     message_activity,
     message_im_event,
@@ -231,3 +232,41 @@ def test_outbox_status_prints_counts_and_failure_reasons(database_url: str) -> N
         "dead",
     ]
     assert result.stdout.splitlines()[-1].split() == ["total", "0", "0", "0", "0", "0"]
+
+
+async def test_teams_dms_go_out_once_each_through_the_connectors_429s(
+    fast_server: Server, connector: FakeBotConnector, http: aiohttp.ClientSession
+) -> None:
+    people = [f"29:1person{n}" for n in range(30)]
+    for user in people:  # each person installed the bot: a personal conversation reference is stored
+        install = conversation_update_activity(
+            [{"id": "28:bot", "name": "champbot"}],
+            service_url=connector.service_url,
+            user_id=user,
+            conversation_id=f"a:{user}",
+        )
+        async with http.post(f"{base_url(fast_server)}/api/messages", json=install) as response:
+            assert response.status in (200, 201)
+    connector.clear()
+    connector.fail_next(status=429, retry_after=1, times=3)
+    items = [
+        Outgoing(f"teams-welcome:{u}", Platform.TEAMS, "dm", u, HELLO, campaign="teams-welcome")
+        for u in people
+    ]
+    await fast_server.core.outbox.enqueue(items)
+    status = await until_settled(fast_server, "teams-welcome")
+    assert status["sent"] == 30
+    delivered = Counter(call.conversation_id for call in connector.calls if call.status < 300)
+    assert len(delivered) == 30 and set(delivered.values()) == {1}
+    assert sum(1 for call in connector.calls if call.status == 429) == 3
+
+
+async def test_a_teams_person_who_never_met_the_bot_is_reported_not_retried(fast_server: Server) -> None:
+    await fast_server.core.outbox.enqueue(
+        [Outgoing("x:29:1ghost", Platform.TEAMS, "dm", "29:1ghost", HELLO, campaign="x")]
+    )
+    status = await until_settled(fast_server, "x")
+    assert status["dead"] == 1
+    assert dict((await fast_server.core.outbox.status(campaign="x")).failures) == {
+        "no_conversation_reference": 1
+    }

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.core.bot_adapter import BotAdapter
-from botbuilder.schema import ConversationReference
+from botbuilder.schema import Activity, ConversationReference
 from botframework.connector.models import ErrorResponseException
 
 from bot.domain import Platform
@@ -41,17 +41,34 @@ class TeamsMessenger:
             raise DeliveryError("no_conversation_reference", permanent=True)
         return ConversationReference().deserialize(json.loads(stored))
 
-    async def _send(self, reference: ConversationReference, activity: object) -> str:
-        sent: list[str] = []
+    async def _continue(
+        self, reference: ConversationReference, work: Callable[[TurnContext], Awaitable[None]]
+    ) -> None:
+        """Run `work` in the conversation. The adapter's turn-error handler would swallow a Connector
+        error raised inside the turn, so it is caught there and raised again out here."""
+        failures: list[ErrorResponseException] = []
 
         async def callback(turn_context: TurnContext) -> None:
-            response = await turn_context.send_activity(activity)
-            sent.append(response.id if response and response.id else "")
+            try:
+                await work(turn_context)
+            except ErrorResponseException as error:
+                failures.append(error)
 
         try:
             await self._adapter.continue_conversation(reference, callback, self._app_id)
         except ErrorResponseException as error:
-            raise _delivery_error(error) from None
+            failures.append(error)
+        if failures:
+            raise _delivery_error(failures[0]) from None
+
+    async def _send(self, reference: ConversationReference, activity: Activity) -> str:
+        sent: list[str] = []
+
+        async def send(turn_context: TurnContext) -> None:
+            response = await turn_context.send_activity(activity)
+            sent.append(response.id if response and response.id else "")
+
+        await self._continue(reference, send)
         return sent[0] if sent else ""
 
     async def post(
@@ -80,13 +97,10 @@ class TeamsMessenger:
         activity = message_activity(message)
         activity.id = ref.message_id
 
-        async def callback(turn_context: TurnContext) -> None:
+        async def replace(turn_context: TurnContext) -> None:
             await turn_context.update_activity(activity)
 
-        try:
-            await self._adapter.continue_conversation(reference, callback, self._app_id)
-        except ErrorResponseException as error:
-            raise _delivery_error(error) from None
+        await self._continue(reference, replace)
 
     async def open_form(self, trigger: FormTrigger, form: Form) -> None:
         reference = await self._reference(self._conversation_reference, trigger.conversation_id)
