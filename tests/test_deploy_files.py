@@ -321,7 +321,10 @@ def test_compose_services() -> None:
     assert bot["depends_on"]["db"]["condition"] == "service_healthy"
     assert bot["environment"]["CHAMPBOT_DATABASE_URL"].startswith("postgresql+psycopg://")
     assert "@db:5432/" in bot["environment"]["CHAMPBOT_DATABASE_URL"]
-    assert any(str(port).endswith("3978") for port in bot["ports"])
+    assert "ports" not in bot, "a host port on bot prevents --scale bot=N; the lb publishes 3978"
+    assert any(str(port).endswith("3978") for port in services["lb"]["ports"])
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "http://bot:3978" in nginx and "resolver 127.0.0.11" in nginx
     assert db["image"].startswith("postgres:16")
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
     volume = db["volumes"][0].split(":")[0]
