@@ -46,6 +46,23 @@ async def migrate(settings: Settings) -> None:
     await asyncio.to_thread(upgrade, settings.database_url)
 
 
+def start_worker(core: Core, settings: Settings, limits: dict[Platform, PlatformLimits]) -> OutboxWorker:
+    """Every process that can talk to a platform drains the outbox; enqueueing wakes it at once."""
+    worker = OutboxWorker(
+        database=core.database,
+        messengers=core.messengers,
+        clock=core.clock,
+        limits=limits,
+        metrics=core.metrics,
+        concurrency=settings.outbox_concurrency,
+        max_attempts=settings.outbox_max_attempts,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+    )
+    core.outbox.on_enqueue(worker.wake)
+    worker.start()
+    return worker
+
+
 @asynccontextmanager
 async def open_core(
     settings: Settings,
@@ -154,18 +171,7 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
         port = runner.addresses[0][1] if runner.addresses else settings.port
         await leader.start()
         resources.push_async_callback(leader.stop)
-        worker = OutboxWorker(
-            database=core.database,
-            messengers=core.messengers,
-            clock=core.clock,
-            limits=platform_limits(settings),
-            metrics=core.metrics,
-            concurrency=settings.outbox_concurrency,
-            max_attempts=settings.outbox_max_attempts,
-            lease=timedelta(seconds=settings.outbox_lease_seconds),
-        )
-        core.outbox.on_enqueue(worker.wake)
-        worker.start()
+        worker = start_worker(core, settings, platform_limits(settings))
         resources.push_async_callback(worker.stop)
         log.info(
             "champbot listening on http://%s:%s; slack: %s; teams: %s; console: available",
@@ -208,5 +214,11 @@ async def run_console(
     async with open_core(settings, extra_roles=extra) as core:
         messenger = ConsoleMessenger(sys.stdout)
         core.messengers.register(messenger)
+        worker = start_worker(core, settings, limits={})
         actor = Actor(Platform.CONSOLE, user, display_name or user, locale, timezone)
-        await ConsoleShell(core, messenger, actor, sys.stdout, sys.stdin).run()
+        try:
+            await ConsoleShell(core, messenger, actor, sys.stdout, sys.stdin).run()
+        finally:
+            await worker.stop()
+        while await worker.run_once():  # show what is still queued before the shell closes
+            pass

@@ -82,17 +82,17 @@ class Core:
             default_locale=settings.locale,
             default_timezone=settings.timezone,
         )
+        self.outbox = OutboxService(database=database, clock=clock)
+        self.metrics = Metrics()
         commands = CommandTable()
         self.services = Services(
             people=people,
             help=HelpService(commands),
             setup=SetupService(database=database, clock=clock, messengers=messengers),
-            roles=RolesService(people=people, messengers=messengers),
+            roles=RolesService(people=people, outbox=self.outbox),
         )
         register_commands(commands, self.services)
         self.commands = commands
-        self.outbox = OutboxService(database=database, clock=clock)
-        self.metrics = Metrics()
 
     async def first_delivery(self, platform: Platform, event_id: str) -> bool:
         """False when this platform event was handled before (Slack and Bot Framework retry)."""

@@ -55,12 +55,17 @@ async def claim(
     if not found:
         return []
     stale = {row_id for row_id, state in found if state == SENDING}
-    ids = [row_id for row_id, _ in found]
-    await (await session.connection()).execute(
+    # The UPDATE repeats the due condition: a compare-and-set, so even two workers sharing one
+    # SQLite file (no SKIP LOCKED there) can never both claim a row.
+    updated = await (await session.connection()).execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(ids))
+        .where(col(OutboxMessage.id).in_([row_id for row_id, _ in found]), due)
         .values(state=SENDING, claimed_at=now, claimed_by=worker, attempts=OutboxMessage.attempts + 1)
+        .returning(col(OutboxMessage.id))
     )
+    ids = [row_id for (row_id,) in updated.all()]
+    if not ids:
+        return []
     rows = (await session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)))).all()
     return [Claimed(row, row.id in stale) for row in sorted(rows, key=lambda r: r.id or 0)]
 

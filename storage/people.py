@@ -67,6 +67,17 @@ async def grant_role(
     )
 
 
+async def role_granted_at(
+    session: AsyncSession, *, platform: str, user_id: str, role: str
+) -> datetime | None:
+    result = await session.exec(
+        select(RoleGrant.granted_at).where(
+            RoleGrant.platform == platform, RoleGrant.user_id == user_id, RoleGrant.role == role
+        )
+    )
+    return result.first()
+
+
 async def revoke_role(session: AsyncSession, *, platform: str, user_id: str, role: str) -> bool:
     """Take a role away; False when the person did not have it."""
     result = await (await session.connection()).execute(

@@ -136,8 +136,10 @@ async def test_an_admin_grants_champion_and_the_new_champion_is_told_in_their_ow
     )  # Bo has met the bot (Danish profile)
     answer = await slash(http, server, signer, slack_api, "grant champion <@U2|bo>", user_id="UADMIN")
     assert "<@U2> is now *AI champion*" in text_of(answer)
+    await slack_api.wait_for("chat.postMessage")  # the notice goes through the outbox, a moment later
     notice = slack_api.calls_to("chat.postMessage")[-1]
     assert notice.args["channel"] == "U2"  # a user id as channel lands in the bot's DM with them
+    assert notice.args["metadata"]["event_payload"]["key"].startswith("grant:slack:U2:champion:")
     assert slack_api.messages_in(slack_api.dm_channel_id("U2"))
     assert "AI-ambassadør" in text_of(notice.args) and "<@UADMIN>" in text_of(notice.args)
     async with server.core.database.session() as session:

@@ -120,6 +120,7 @@ async def test_grant_by_mention_stores_the_role_and_tells_the_new_champion(
         mentions=[mention],
     )
     await send(http, teams_server, activity)
+    await connector.wait_for_activities(3)  # welcome, the admin's answer, and the notice via the outbox
     notices = connector.activities_in("a:1bo-personal")
     notice = next(a for a in notices if "made you an **AI champion**" in card_text(a))
     entities = notice["attachments"][0]["content"]["msteams"]["entities"]

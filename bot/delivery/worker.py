@@ -64,6 +64,7 @@ class OutboxWorker:
         self._wake = asyncio.Event()
         self._rng = random.Random()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
@@ -71,14 +72,21 @@ class OutboxWorker:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"outbox-{self.worker_id}")
 
-    async def stop(self) -> None:
-        if self._task is not None:
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Finish the round in hand (so no row is left half-sent), then stop; cancel after the grace time."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), grace_seconds)
+        except TimeoutError:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 delivered = await self.run_once()
             except asyncio.CancelledError:
@@ -86,7 +94,7 @@ class OutboxWorker:
             except Exception:
                 log.exception("outbox round failed; retrying")
                 delivered = 0
-            if delivered == 0:
+            if delivered == 0 and not self._stopping:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._poll)

@@ -90,6 +90,11 @@ class PeopleService:
                 now=self._clock.now(),
             )
 
+    async def granted_at(self, *, platform: Platform, user_id: str, role: Role) -> datetime:
+        async with self._db.session() as session:
+            when = await people.role_granted_at(session, platform=platform, user_id=user_id, role=role)
+        return when or self._clock.now()
+
     async def revoke(self, *, platform: Platform, user_id: str, role: Role) -> bool:
         async with self._db.session() as session:
             return await people.revoke_role(session, platform=platform, user_id=user_id, role=role)

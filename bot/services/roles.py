@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from bot.context import CommandContext, UsageError
+from bot.delivery.outbox import OutboxService, Outgoing
 from bot.domain import Role
 from bot.messages import Message, Reply
 from bot.parsing import UserArg, Word
-from bot.ports import DeliveryError, Messengers
 from bot.services.people import PeopleService
 from bot.text import Markup, MentionUser, Text
 
@@ -18,9 +18,9 @@ _GRANTABLE = {Role.CHAMPION, Role.ADMIN}
 
 
 class RolesService:
-    def __init__(self, *, people: PeopleService, messengers: Messengers) -> None:
+    def __init__(self, *, people: PeopleService, outbox: OutboxService) -> None:
         self._people = people
-        self._messengers = messengers
+        self._outbox = outbox
 
     async def grant(self, ctx: CommandContext) -> Reply:
         role, targets = self._parse(ctx, "cmd.grant.usage")
@@ -70,13 +70,14 @@ class RolesService:
         return role, targets
 
     async def _tell(self, ctx: CommandContext, target: UserArg, role: Role) -> None:
-        """Let the new champion or admin know, in their own language; a failed DM never undoes the grant."""
-        locale = await self._people.locale_of(ctx.identity.platform, target.user_id)
+        """Let the new champion or admin know, in their own language, through the outbox: it is not
+        a reply to the admin, so it is retried if the platform is busy and never undoes the grant."""
+        platform = ctx.identity.platform
+        locale = await self._people.locale_of(platform, target.user_id)
         granted_by = MentionUser(ctx.identity.user_id, ctx.identity.actor.display_name)
         text = ctx.catalog.text(
             locale, f"grant.notice.{role.value}", by=granted_by, prefix=Markup(ctx.prefix)
         )
-        try:
-            await self._messengers.get(ctx.identity.platform).dm(target.user_id, Message.of(text))
-        except DeliveryError as error:
-            log.info("grant notice not delivered: %s", error.reason)
+        granted_at = await self._people.granted_at(platform=platform, user_id=target.user_id, role=role)
+        key = f"grant:{platform.value}:{target.user_id}:{role.value}:{granted_at:%Y%m%dT%H%M%S.%f}"
+        await self._outbox.enqueue([Outgoing(key, platform, "dm", target.user_id, Message.of(text))])

@@ -1,0 +1,165 @@
+"""Shared plumbing for the benchmarks: child processes with JSON logs, /proc memory, Markdown tables.
+
+Everything here talks to 127.0.0.1 only, and every wait has a time limit.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+SIGNING_SECRET = "bench-signing-secret"
+BOT_TOKEN = "xoxb-bench"
+_OUR_VARIABLES = ("CHAMPBOT_", "SLACK_", "MICROSOFTAPP", "PORT")
+
+
+def clean_environment(**variables: str) -> dict[str, str]:
+    """The parent's environment without any champbot/Slack/Teams settings, plus `variables`."""
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(_OUR_VARIABLES)}
+    env.update(variables)
+    return env
+
+
+def champbot_command() -> list[str]:
+    script = Path(sys.executable).with_name("champbot")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+
+
+class Child:
+    """A child process whose stderr carries one JSON object per line, read on a thread so that
+    waits have timeouts and the pipe never fills up."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], name: str) -> None:
+        self.name = name
+        self.popen = subprocess.Popen(
+            argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
+        )
+        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.errors: list[str] = []  # WARNING and above, kept for the report
+        threading.Thread(target=self._read, daemon=True, name=f"{name}-stderr").start()
+
+    def _read(self) -> None:
+        assert self.popen.stderr is not None
+        for line in self.popen.stderr:
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                entry = {"message": line.rstrip()}
+            if not isinstance(entry, dict):
+                entry = {"message": str(entry)}
+            if entry.get("level") in {"WARNING", "ERROR", "CRITICAL"} and len(self.errors) < 200:
+                self.errors.append(f"{entry.get('level')}: {entry.get('message', '')}"[:300])
+            self.lines.put(entry)
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def wait_for(self, text: str, timeout: float = 60.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or self.popen.poll() is not None and self.lines.empty():
+                raise RuntimeError(f"{self.name}: no log line containing {text!r} within {timeout:.0f} s")
+            try:
+                entry = self.lines.get(timeout=min(left, 1.0))
+            except queue.Empty:
+                continue
+            if text in str(entry.get("message", "")):
+                return entry
+
+    def stop(self, timeout: float = 30.0) -> int | None:
+        if self.popen.poll() is None:
+            os.kill(self.popen.pid, signal.SIGTERM)
+        try:
+            return self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            return self.popen.wait(timeout=10)
+
+
+def start_champbot(database_url: str, slack_api_url: str, **variables: str) -> tuple[Child, int]:
+    """`champbot run` on a free port with Slack over HTTP; returns the child and its port."""
+    env = clean_environment(
+        PORT="0",
+        CHAMPBOT_LOG_FORMAT="json",
+        CHAMPBOT_DATABASE_URL=database_url,
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack_api_url,
+        **variables,
+    )
+    child = Child([*champbot_command(), "run"], env, "champbot")
+    port = int(child.wait_for("champbot listening", timeout=90)["port"])
+    return child, port
+
+
+def start_bare_bolt(slack_api_url: str) -> tuple[Child, int]:
+    """The baseline: a bare slack-bolt AsyncApp that only acks (benchmarks/_bare_bolt.py)."""
+    env = clean_environment(
+        PORT="0", SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=slack_api_url
+    )
+    child = Child([sys.executable, "-m", "benchmarks._bare_bolt"], env, "bare-bolt")
+    port = int(child.wait_for("bare bolt listening", timeout=60)["port"])
+    return child, port
+
+
+def memory_kib(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM (peak RSS) of a process, in KiB, from /proc/<pid>/status."""
+    values: dict[str, int] = {}
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            key, _, rest = line.partition(":")
+            if key in {"VmRSS", "VmHWM"}:
+                values[key] = int(rest.split()[0])
+    return values
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile of an already sorted sequence (nan when empty)."""
+    if not sorted_values:
+        return math.nan
+    rank = max(1, math.ceil(q * len(sorted_values)))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A Markdown table; numbers right-aligned."""
+    cells = [[str(c) for c in row] for row in rows]
+    align = [
+        "---:" if rows and all(_numeric(str(row[i])) for row in rows) else "---" for i in range(len(headers))
+    ]
+    lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in cells]
+    return "\n".join(lines)
+
+
+def _numeric(text: str) -> bool:
+    try:
+        float(text.rstrip("%x").replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def machine() -> str:
+    return (
+        f"{os.cpu_count()} CPU ({platform.processor() or platform.machine()}), "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
+
+
+def log(message: str) -> None:
+    """Progress goes to stderr so stdout stays a clean Markdown report."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)

@@ -1,0 +1,265 @@
+"""How fast does `champbot run` acknowledge signed Slack requests, compared with a bare Bolt app?
+
+Starts three things on 127.0.0.1: a FakeSlackApi in this process (the bot's SLACK_API_URL, and
+the response_url of every slash command), `champbot run` (SQLite in a temporary folder) and the
+baseline, a bare slack-bolt AsyncApp that only acks (benchmarks/_bare_bolt.py), each in its own
+process. For each request kind and rate, an open-loop load generator in a fourth process
+(benchmarks/_loadgen.py) sends signed requests to /slack/events of one server at a time and
+measures the time until the HTTP answer (the ack).
+
+    python -m benchmarks.ack_latency [--rates 50,200,500] [--seconds 10] [--kinds slash,im]
+
+Target (issue): p99 under 100 ms at 200 requests/s, and within 1.5x of the bare app's p99.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks._harness import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    Child,
+    log,
+    machine,
+    start_bare_bolt,
+    start_champbot,
+    table,
+)
+from tests.fakes import FakeSlackApi
+
+KINDS = {"slash": "`/champ help` (slash command)", "im": "`help` (message.im event)"}
+REPLY_METHOD = {"slash": "response_url", "im": "chat.postMessage"}
+TARGET_RATE = 200.0
+TARGET_P99_MS = 100.0
+TARGET_RATIO = 1.5
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+async def generate(spec: dict[str, Any]) -> dict[str, Any]:
+    """One load-generator process; its own CPU use comes back as `gen_cpu`."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "benchmarks._loadgen",
+        json.dumps(spec),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    started = time.monotonic()
+    try:
+        stdout, _ = await asyncio.wait_for(process.communicate(), timeout=float(spec["seconds"]) + 90)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise RuntimeError("load generator did not finish in time") from None
+    if process.returncode != 0:
+        raise RuntimeError(f"load generator failed with exit code {process.returncode}")
+    result: dict[str, Any] = json.loads(stdout)
+    result["gen_wall"] = time.monotonic() - started
+    return result
+
+
+async def settle(slack: FakeSlackApi, quiet: float = 2.0, limit: float = 120.0) -> float:
+    """Wait until the server's work behind the acks (replies to the fake) has stopped; seconds waited."""
+    started = time.monotonic()
+    seen = -1
+    while time.monotonic() - started < limit:
+        if len(slack.calls) == seen:
+            return time.monotonic() - started
+        seen = len(slack.calls)
+        await asyncio.sleep(quiet)
+    return time.monotonic() - started
+
+
+async def measure(
+    slack: FakeSlackApi,
+    target: tuple[str, Child, int],
+    kind: str,
+    rate: float,
+    seconds: float,
+    users: int,
+) -> dict[str, Any]:
+    name, child, port = target
+    spec = {
+        "url": f"http://127.0.0.1:{port}/slack/events",
+        "kind": kind,
+        "rate": rate,
+        "seconds": seconds,
+        "secret": SIGNING_SECRET,
+        "response_url": slack.response_url("bench-"),  # + request number
+        "users": users,
+    }
+    mark = len(slack.calls)
+    cpu_before, fake_before, wall_before = cpu_seconds(child.pid), cpu_seconds(os.getpid()), time.monotonic()
+    result = await generate(spec)
+    wall = time.monotonic() - wall_before
+    result["server_cpu"] = (cpu_seconds(child.pid) - cpu_before) / wall
+    result["fake_cpu"] = (cpu_seconds(os.getpid()) - fake_before) / wall
+    result["settle_s"] = await settle(slack)
+    result["replies"] = sum(1 for call in slack.calls[mark:] if call.method == REPLY_METHOD[kind])
+    result["target"], result["kind"], result["rate"] = name, kind, rate
+    return result
+
+
+def fmt(value: float, digits: int = 1) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
+    rows = [
+        [
+            r["target"],
+            KINDS[r["kind"]],
+            fmt(r["rate"], 0),
+            fmt(r["achieved_rate"]),
+            fmt(r["p50_ms"]),
+            fmt(r["p99_ms"]),
+            fmt(r["max_ms"]),
+            r["errors"],
+            r["late_over_3s"],
+            f"{r['server_cpu'] * 100:.0f}%",
+            r["replies"] if r["target"] == "champbot" else "–",
+            fmt(r["lag_p99_ms"]),
+            f"{r['gen_cpu'] * 100:.0f}%",
+            f"{r['fake_cpu'] * 100:.0f}%",
+        ]
+        for r in results
+    ]
+    detail = table(
+        [
+            "server",
+            "request",
+            "offered req/s",
+            "achieved req/s",
+            "p50 ms",
+            "p99 ms",
+            "max ms",
+            "errors",
+            "> 3 s",
+            "server CPU",
+            "replies sent",
+            "generator lag p99 ms",
+            "generator CPU",
+            "fake Slack CPU",
+        ],
+        rows,
+    )
+    by_key = {(r["target"], r["kind"], r["rate"]): r for r in results}
+    summary_rows = []
+    for kind in args.kinds:
+        for rate in args.rates:
+            bot, bare = by_key.get(("champbot", kind, rate)), by_key.get(("bare bolt", kind, rate))
+            if bot is None or bare is None:
+                continue
+            ratio = bot["p99_ms"] / bare["p99_ms"] if bare["p99_ms"] > 0 else float("nan")
+            under = bot["p99_ms"] < TARGET_P99_MS and bot["errors"] == 0
+            within = ratio <= TARGET_RATIO
+            summary_rows.append(
+                [
+                    KINDS[kind],
+                    fmt(rate, 0),
+                    fmt(bot["p99_ms"]),
+                    fmt(bare["p99_ms"]),
+                    f"{ratio:.2f}x",
+                    "yes" if under else "no",
+                    "yes" if within else "no",
+                    ("**met**" if under and within else "**not met**") if rate == TARGET_RATE else "–",
+                ]
+            )
+    summary = table(
+        [
+            "request",
+            "req/s",
+            "champbot p99 ms",
+            "bare p99 ms",
+            "champbot / bare",
+            "p99 < 100 ms",
+            "≤ 1.5x bare",
+            "target (200 req/s)",
+        ],
+        summary_rows,
+    )
+    return (
+        f"## Slack ack latency ({args.seconds:g} s per rate, open loop)\n\n"
+        f"Machine: {machine()}\n\n{summary}\n\n{detail}\n\n"
+        "Latency is from the moment the generator sends a request to the full HTTP answer; "
+        "errors are non-200 answers and requests without an answer within 10 s. "
+        "*replies sent*: the follow-up answers champbot's lazy listeners delivered to the fake "
+        "Slack (response_url or chat.postMessage) for that run, counted until the server went quiet. "
+        "*generator lag*: how late the generator started a request against its schedule. "
+        "CPU columns: share of one core used during the run by the server, the generator process, "
+        "and this process (the fake Slack API that receives champbot's replies).\n"
+    )
+
+
+async def main(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="champbot-bench-") as folder:
+        async with FakeSlackApi(token=BOT_TOKEN) as slack:
+            members = [f"UB{n:04d}" for n in range(args.users)]
+            for user in members:
+                slack.add_user(user, user.lower(), tz="Europe/Copenhagen", locale="en-US")
+            slack.add_channel("C0GENERAL", "general", members)
+            url = f"sqlite:///{Path(folder) / 'champbot.db'}"
+            log("starting champbot run and the bare Bolt app")
+            bot, bot_port = await asyncio.to_thread(start_champbot, url, slack.base_url)
+            bare, bare_port = await asyncio.to_thread(start_bare_bolt, slack.base_url)
+            targets = [("bare bolt", bare, bare_port), ("champbot", bot, bot_port)]
+            results = []
+            try:
+                for kind in args.kinds:
+                    for target in targets:  # warm-up: first requests pay for imports and auth.test
+                        log(f"warm-up {target[0]} {kind}")
+                        await measure(slack, target, kind, 20, args.warmup, args.users)
+                    for rate in args.rates:
+                        for target in targets:
+                            log(f"{target[0]} {kind} at {rate:g}/s for {args.seconds:g} s")
+                            result = await measure(slack, target, kind, rate, args.seconds, args.users)
+                            log(
+                                f"  p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+                                f"errors {result['errors']}, replies {result['replies']}"
+                            )
+                            results.append(result)
+            finally:
+                for _, child, _ in targets:
+                    await asyncio.to_thread(child.stop)
+            problems = [f"{child.name}: {line}" for _, child, _ in targets for line in child.errors[:5]]
+    print(report(results, args))
+    if problems:
+        print("Warnings and errors logged by the servers (first five each):\n")
+        print("\n".join(f"- {line}" for line in problems))
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--rates", default="50,200,500", help="requests per second, comma-separated")
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each measured run")
+    parser.add_argument("--kinds", default="slash,im", help="slash (/champ help), im (message.im)")
+    parser.add_argument("--users", type=int, default=100, help="distinct Slack users sending requests")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up at 20/s per server")
+    args = parser.parse_args(argv)
+    args.rates = [float(r) for r in args.rates.split(",") if r.strip()]
+    args.kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    if not set(args.kinds) <= set(KINDS) or not args.rates or not 0 < args.seconds <= 120:
+        parser.error("kinds are slash and im; rates must be given; --seconds is at most 120")
+    if not all(0 < rate <= 2000 for rate in args.rates):
+        parser.error("each rate must be between 1 and 2000 requests per second")
+    return args
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse()))
