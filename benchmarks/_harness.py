@@ -89,16 +89,16 @@ class Child:
             return self.popen.wait(timeout=10)
 
 
-def start_champbot(database_url: str, slack_api_url: str, **variables: str) -> tuple[Child, int]:
-    """`champbot run` on a free port with Slack over HTTP; returns the child and its port."""
+def start_champbot(database_url: str, slack_api_url: str | None, **variables: str) -> tuple[Child, int]:
+    """`champbot run` on a free port (Slack over HTTP when `slack_api_url` is given, Teams in
+    Emulator mode); returns the child and its port."""
+    slack = (
+        {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": slack_api_url}
+        if slack_api_url
+        else {}
+    )
     env = clean_environment(
-        PORT="0",
-        CHAMPBOT_LOG_FORMAT="json",
-        CHAMPBOT_DATABASE_URL=database_url,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack_api_url,
-        **variables,
+        PORT="0", CHAMPBOT_LOG_FORMAT="json", CHAMPBOT_DATABASE_URL=database_url, **slack, **variables
     )
     child = Child([*champbot_command(), "run"], env, "champbot")
     port = int(child.wait_for("champbot listening", timeout=90)["port"])
