@@ -110,9 +110,8 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
         platforms: dict[str, str] = {}
         slack_view = None
         if settings.slack_enabled:
-            client = web_client(settings)
-            core.messengers.register(SlackMessenger(client))
-            slack = SlackEdge(settings, core, client)
+            core.messengers.register(SlackMessenger(web_client(settings, retry_on_429=False)))
+            slack = SlackEdge(settings, core, web_client(settings, retry_on_429=True))
             if settings.slack_app_token:
                 socket_handler = slack.socket_mode_handler(settings.slack_app_token.get_secret_value())
                 await connect_socket_mode(socket_handler)  # a refused token stops start-up with one line

@@ -289,3 +289,12 @@ async def test_garbage_bodies_get_a_4xx_not_a_500(
             f"{base_url(server)}/slack/events", data=body, headers=signer.headers_for(body, kind)
         ) as r:
             assert 400 <= r.status < 500, (body, r.status)
+
+
+async def test_a_rate_limited_profile_lookup_waits_out_retry_after_instead_of_failing_the_command(
+    server: Server, http: aiohttp.ClientSession, signer: SlackRequestFactory, slack_api: FakeSlackApi
+) -> None:
+    slack_api.fail_next("users.info", status=429, retry_after=0)
+    shown = text_of(await slash(http, server, signer, slack_api, "whoami", user_id="U2"))
+    assert "America/New_York" in shown  # the profile arrived on the retry
+    assert [c.status for c in slack_api.calls_to("users.info")] == [429, 200]

@@ -17,6 +17,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import ConfigError, Settings
@@ -32,9 +33,15 @@ log = logging.getLogger(__name__)
 ANY = re.compile(".*")
 
 
-def web_client(settings: Settings) -> AsyncWebClient:
+def web_client(settings: Settings, *, retry_on_429: bool) -> AsyncWebClient:
+    """The interactive client waits out a 429 (Retry-After) and tries again, so a burst of lookups
+    never fails a person's command; the outbox's client does not, because its own limiter must
+    see every 429 to slow the whole fan-out down."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return AsyncWebClient(token=token, base_url=settings.slack_api_url)
+    client = AsyncWebClient(token=token, base_url=settings.slack_api_url)
+    if retry_on_429:
+        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+    return client
 
 
 class SlackEdge:
