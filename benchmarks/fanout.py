@@ -287,7 +287,7 @@ async def run_teams(folder: Path, size: int, rate: float, deadline_factor: float
             def read_new() -> list[tuple[str, int]]:
                 new = connector.calls[tally.seen :]
                 tally.seen += len(new)
-                return [(c.conversation_id, c.status) for c in new if c.operation == "send"]
+                return [(c.conversation_id, c.status) for c in new if c.operation in ("send", "reply")]
 
             throttled_before = connector.throttled
             connector.enforce_rate(rate, max(1, int(rate)))

@@ -122,7 +122,10 @@ class OutboxWorker:
             async with gate:
                 await self._deliver(item.message, item.was_stale)
 
-        await asyncio.gather(*(one(item) for item in claimed))
+        outcomes = await asyncio.gather(*(one(item) for item in claimed), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, Exception):  # e.g. the database went away while recording a send;
+                log.error("outbox delivery not recorded", exc_info=outcome)  # the lease brings it back
         return len(claimed)
 
     async def _deliver(self, row: OutboxMessage, was_stale: bool) -> None:
