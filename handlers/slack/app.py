@@ -27,6 +27,7 @@ from bot.events import ButtonPress, CommandEvent, FormSubmission, MemberJoined, 
 from bot.messages import Message, Reply
 from handlers.slack import render
 from handlers.slack.profiles import ProfileCache
+from handlers.slack.tiers import TieredWebClient
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def web_client(settings: Settings, *, retry_on_429: bool) -> AsyncWebClient:
     never fails a person's command; the outbox's client does not, because its own limiter must
     see every 429 to slow the whole fan-out down."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    client = AsyncWebClient(token=token, base_url=settings.slack_api_url)
+    client = TieredWebClient(token=token, base_url=settings.slack_api_url)
     if retry_on_429:
         client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
     return client
