@@ -116,6 +116,7 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: datetime = _utc()  # type: ignore[assignment]
     claimed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     claimed_by: str | None = Field(default=None, max_length=64)
+    send_started_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     channel_id: str | None = Field(default=None, max_length=256)
     message_id: str | None = Field(default=None, max_length=256)

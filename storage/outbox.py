@@ -21,7 +21,7 @@ STATES = (PENDING, SENDING, SENT, FAILED, DEAD)
 @dataclass(frozen=True)
 class Claimed:
     message: OutboxMessage
-    was_stale: bool  # it was being sent by a worker that vanished: check before sending again
+    was_stale: bool  # a worker vanished in the middle of sending it: check before sending again
 
 
 async def enqueue(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
@@ -45,7 +45,7 @@ async def claim(
         (col(OutboxMessage.state) == SENDING) & (col(OutboxMessage.claimed_at) < stale_before),
     )
     candidates = (
-        select(OutboxMessage.id, OutboxMessage.state)
+        select(OutboxMessage.id, OutboxMessage.state, OutboxMessage.send_started_at)
         .where(due)
         .order_by(col(OutboxMessage.id))
         .limit(limit)
@@ -54,13 +54,21 @@ async def claim(
     found = (await session.exec(candidates)).all()
     if not found:
         return []
-    stale = {row_id for row_id, state in found if state == SENDING}
+    # Only a row whose send had begun can have reached the platform; one that was merely
+    # claimed (waiting in a batch) when its worker died is sent without asking.
+    stale = {row_id for row_id, state, started in found if state == SENDING and started is not None}
     # The UPDATE repeats the due condition: a compare-and-set, so even two workers sharing one
     # SQLite file (no SKIP LOCKED there) can never both claim a row.
     updated = await (await session.connection()).execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_([row_id for row_id, _ in found]), due)
-        .values(state=SENDING, claimed_at=now, claimed_by=worker, attempts=OutboxMessage.attempts + 1)
+        .where(col(OutboxMessage.id).in_([row_id for row_id, _, _ in found]), due)
+        .values(
+            state=SENDING,
+            claimed_at=now,
+            claimed_by=worker,
+            send_started_at=None,
+            attempts=OutboxMessage.attempts + 1,
+        )
         .returning(col(OutboxMessage.id))
     )
     ids = [row_id for (row_id,) in updated.all()]
@@ -81,7 +89,7 @@ async def take_turn(session: AsyncSession, *, row_id: int, worker: str, now: dat
             col(OutboxMessage.claimed_by) == worker,
             col(OutboxMessage.state) == SENDING,
         )
-        .values(claimed_at=now)
+        .values(claimed_at=now, send_started_at=now)
         .returning(col(OutboxMessage.id))
     )
     return result.first() is not None

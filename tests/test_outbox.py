@@ -12,6 +12,7 @@ import pytest
 
 from bot.app import Server, serve
 from bot.clock import SystemClock
+from bot.delivery import codec
 from bot.delivery.outbox import Outgoing
 from bot.domain import Platform
 from bot.messages import Message
@@ -159,6 +160,7 @@ async def test_a_row_whose_worker_died_after_sending_is_recognised_and_not_sent_
                     "attempts": 1,
                     "claimed_at": now - timedelta(hours=1),
                     "claimed_by": "dead-worker",
+                    "send_started_at": now - timedelta(hours=1),
                     "next_attempt_at": now,
                     "created_at": now,
                 }
@@ -270,3 +272,35 @@ async def test_a_teams_person_who_never_met_the_bot_is_reported_not_retried(fast
     assert dict((await fast_server.core.outbox.status(campaign="x")).failures) == {
         "no_conversation_reference": 1
     }
+
+
+async def test_a_row_claimed_by_a_dead_worker_but_never_started_is_sent_without_asking_slack(
+    fast_server: Server, slack_api: FakeSlackApi
+) -> None:
+    now = datetime.now(UTC)
+    add_people(slack_api, 1)
+    payload = codec.dumps(HELLO)
+    async with fast_server.core.database.session() as session:
+        await outbox.enqueue(
+            session,
+            [
+                {
+                    "idempotency_key": "welcome:U00000",
+                    "campaign": "welcome",
+                    "platform": "slack",
+                    "kind": "dm",
+                    "target": "U00000",
+                    "payload": payload,
+                    "state": "sending",
+                    "attempts": 1,
+                    "claimed_at": now - timedelta(hours=1),
+                    "claimed_by": "dead-worker",
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+            ],
+        )
+    status = await until_settled(fast_server, "welcome")
+    assert status["sent"] == 1
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+    assert slack_api.calls_to("conversations.history") == []  # nothing to check: it never left

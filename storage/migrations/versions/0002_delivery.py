@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("next_attempt_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("claimed_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("claimed_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("send_started_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("sent_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=256), nullable=True),
         sa.Column("message_id", sqlmodel.sql.sqltypes.AutoString(length=256), nullable=True),
