@@ -5,16 +5,19 @@ Everything here talks to 127.0.0.1 only, and every wait has a time limit.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import platform
 import queue
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ from typing import Any
 SIGNING_SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-bench"
 _OUR_VARIABLES = ("CHAMPBOT_", "SLACK_", "MICROSOFTAPP", "PORT")
+_TICK = os.sysconf("SC_CLK_TCK")
 
 
 def clean_environment(**variables: str) -> dict[str, str]:
@@ -45,8 +49,8 @@ class Child:
         self.popen = subprocess.Popen(
             argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
         )
-        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
-        self.errors: list[str] = []  # WARNING and above, kept for the report
+        self.lines: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=10_000)
+        self.problems: Counter[str] = Counter()  # WARNING and above, by first line, for the report
         threading.Thread(target=self._read, daemon=True, name=f"{name}-stderr").start()
 
     def _read(self) -> None:
@@ -58,9 +62,17 @@ class Child:
                 entry = {"message": line.rstrip()}
             if not isinstance(entry, dict):
                 entry = {"message": str(entry)}
-            if entry.get("level") in {"WARNING", "ERROR", "CRITICAL"} and len(self.errors) < 200:
-                self.errors.append(f"{entry.get('level')}: {entry.get('message', '')}"[:300])
-            self.lines.put(entry)
+            if entry.get("level") in {"WARNING", "ERROR", "CRITICAL"}:
+                first_line = str(entry.get("message", "")).strip().split("\n", 1)[0][:200]
+                cause = _cause(str(entry.get("exception", "")))
+                self.problems[f"{entry.get('level')}: {first_line}{cause}"] += 1
+            with contextlib.suppress(queue.Full):  # only start-up lines are waited for
+                self.lines.put_nowait(entry)
+
+    @property
+    def errors(self) -> list[str]:
+        """Distinct warnings and errors it logged, most frequent first, with their counts."""
+        return [f"{count}× {line}" for line, count in self.problems.most_common()]
 
     @property
     def pid(self) -> int:
@@ -89,6 +101,14 @@ class Child:
             return self.popen.wait(timeout=10)
 
 
+def _cause(traceback: str) -> str:
+    """The exception line of a formatted traceback, e.g. ` (sqlite3.OperationalError: ...)`."""
+    for line in reversed(traceback.strip().splitlines()):
+        if re.match(r"^[\w.]+(Error|Exception|Exit)\b", line):
+            return f" ({line.strip()[:200]})"
+    return ""
+
+
 def start_champbot(database_url: str, slack_api_url: str | None, **variables: str) -> tuple[Child, int]:
     """`champbot run` on a free port (Slack over HTTP when `slack_api_url` is given, Teams in
     Emulator mode); returns the child and its port."""
@@ -113,6 +133,13 @@ def start_bare_bolt(slack_api_url: str) -> tuple[Child, int]:
     child = Child([sys.executable, "-m", "benchmarks._bare_bolt"], env, "bare-bolt")
     port = int(child.wait_for("bare bolt listening", timeout=60)["port"])
     return child, port
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (all its threads)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
 
 
 def memory_kib(pid: int) -> dict[str, int]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import os
 import re
 import tempfile
 import time
@@ -31,10 +32,9 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import func
 from sqlmodel import select
 
-from benchmarks._harness import BOT_TOKEN, Child, log, machine, start_champbot, table
+from benchmarks._harness import BOT_TOKEN, cpu_seconds, log, machine, start_champbot, table
 from bot.clock import SystemClock
 from bot.delivery.outbox import OutboxService, Outgoing
 from bot.domain import Platform
@@ -91,6 +91,21 @@ class RateLimitedConnector(FakeBotConnector):
         return await super()._handle(request, operation, answer)
 
 
+class CpuWatch:
+    """Share of one core used by the bot and by this process (the fake) between start and stop."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self._wall = time.monotonic()
+        self._bot, self._fake = cpu_seconds(pid), cpu_seconds(os.getpid())
+        self.bot = self.fake = 0.0
+
+    def stop(self) -> None:
+        wall = max(time.monotonic() - self._wall, 1e-9)
+        self.bot = (cpu_seconds(self.pid) - self._bot) / wall
+        self.fake = (cpu_seconds(os.getpid()) - self._fake) / wall
+
+
 @dataclass
 class Tally:
     """Deliveries the fake accepted, read incrementally from its call log while the campaign runs."""
@@ -127,7 +142,8 @@ async def poll_until_done(
         if time.monotonic() - last_log >= 30:
             last_log = time.monotonic()
             done = len(tally.delivered)
-            log(f"{label}: {done}/{size} delivered after {last_log - started:.0f} s, 429s {tally.rate_limited}")
+            seconds = last_log - started
+            log(f"{label}: {done}/{size} delivered after {seconds:.0f} s, 429s {tally.rate_limited}")
         await asyncio.sleep(0.1)
     log(f"{label}: deadline reached with {len(tally.delivered)}/{size} delivered")
 
@@ -169,26 +185,30 @@ def result_row(
     size: int,
     rate: float,
     tally: Tally,
-    enqueued_at: float,
+    enqueue_started: float,
     states: dict[str, int],
     bot_429: str,
 ) -> dict[str, Any]:
+    """The window is first to last accepted message; in it the fake's token bucket allowed
+    `burst + rate * window` messages, which is the baseline for the share."""
     delivered = len(tally.delivered)
-    end = tally.last_at or time.monotonic()
-    elapsed = max(end - enqueued_at, 1e-9)
-    achieved = sum(tally.delivered.values()) / elapsed
+    accepted = sum(tally.delivered.values())
+    burst = max(1, int(rate))
+    last = tally.last_at or time.monotonic()
+    window = max(last - (tally.first_at or last), 1e-9)
     return {
         "platform": platform,
         "messages": size,
         "delivered": delivered,
-        "elapsed": elapsed,
-        "ideal": max(size - int(rate), 0) / rate,
-        "achieved": achieved,
+        "campaign": last - enqueue_started,
+        "window": window,
+        "ideal": max(size - burst, 0) / rate,
+        "achieved": accepted / window,
         "allowed": rate,
-        "share": achieved / rate,
+        "share": accepted / (burst + rate * window),
         "rate_limited": tally.rate_limited,
         "bot_429": bot_429,
-        "duplicates": sum(count - 1 for count in tally.delivered.values() if count > 1),
+        "duplicates": accepted - delivered,
         "lost": size - delivered,
         "states": ", ".join(f"{k} {v}" for k, v in sorted(states.items())),
         "other_errors": dict(tally.other_errors),
@@ -219,11 +239,17 @@ async def run_slack(folder: Path, size: int, rate: float, deadline_factor: float
                 ]
 
             log(f"slack: enqueueing {size} DMs")
+            # Watch the fake from the start: the bot's workers begin while later chunks are written.
+            enqueue_started = time.monotonic()
+            deadline = enqueue_started + size / rate * deadline_factor + 120
+            cpu = CpuWatch(bot.pid)
+            watch = asyncio.create_task(
+                poll_until_done(read_new, tally, size, deadline, enqueue_started, "slack")
+            )
             enqueue_seconds = await enqueue(database, Platform.SLACK, targets)
-            enqueued_at = time.monotonic()
             log(f"slack: enqueued in {enqueue_seconds:.1f} s; delivering at {rate:g}/s")
-            deadline = enqueued_at + size / rate * deadline_factor + 60
-            await poll_until_done(read_new, tally, size, deadline, enqueued_at, "slack")
+            await watch
+            cpu.stop()
             await asyncio.sleep(2)  # anything sent twice late would show up now
             tally.update(read_new(), tally.last_at or time.monotonic())
             states = await outbox_states(database)
@@ -231,19 +257,20 @@ async def run_slack(folder: Path, size: int, rate: float, deadline_factor: float
         finally:
             await database.close()
             await asyncio.to_thread(bot.stop)
-    row = result_row("Slack", size, rate, tally, enqueued_at, states, bot_429)
+    row = result_row("Slack", size, rate, tally, enqueue_started, states, bot_429)
+    row["cpu"] = cpu
     row["setup"] = f"enqueue {enqueue_seconds:.1f} s"
     row["log"] = bot.errors
     return row
 
 
-async def install_everyone(port: int, connector: RateLimitedConnector, users: list[str], timeout: float) -> None:
+async def install(port: int, connector: RateLimitedConnector, users: list[str], limit_seconds: float) -> None:
     """Each person installs the bot in a personal chat: the bot stores that conversation reference."""
-    gate = asyncio.Semaphore(32)
+    gate = asyncio.Semaphore(16)
     failures: Counter[int] = Counter()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
 
-        async def install(user: str) -> None:
+        async def one(user: str) -> None:
             activity = conversation_update_activity(
                 [{"id": "28:bot", "name": "champbot"}],
                 service_url=connector.service_url,
@@ -255,9 +282,35 @@ async def install_everyone(port: int, connector: RateLimitedConnector, users: li
                 if response.status >= 300:
                     failures[response.status] += 1
 
-        await asyncio.wait_for(asyncio.gather(*(install(user) for user in users)), timeout)
+        await asyncio.wait_for(asyncio.gather(*(one(user) for user in users)), limit_seconds)
     if failures:
         raise RuntimeError(f"installing the bot failed: {dict(failures)}")
+
+
+async def known_people(database: Database) -> set[str]:
+    async with database.session() as session:
+        found = await session.exec(
+            select(ConversationRecord.user_id).where(
+                ConversationRecord.platform == "teams", ConversationRecord.kind == "direct"
+            )
+        )
+        return {str(user) for user in found.all()}
+
+
+async def install_everyone(
+    port: int, connector: RateLimitedConnector, database: Database, users: list[str]
+) -> list[int]:
+    """Install for everyone, then again for whoever the bot did not remember (its turn failed but
+    the HTTP answer was still 2xx, so Teams would not have retried). Returns the misses per round."""
+    missing, misses = list(users), []
+    for _ in range(4):
+        await install(port, connector, missing, limit_seconds=max(300.0, len(missing) / 5))
+        known = await known_people(database)
+        missing = [user for user in users if user not in known]
+        misses.append(len(missing))
+        if not missing:
+            break
+    return misses
 
 
 async def run_teams(folder: Path, size: int, rate: float, deadline_factor: float) -> dict[str, Any]:
@@ -269,18 +322,10 @@ async def run_teams(folder: Path, size: int, rate: float, deadline_factor: float
             users = [f"29:1bench{n:05d}" for n in range(size)]
             log(f"teams: {size} people install the bot (conversationUpdate to /api/messages)")
             setup_started = time.monotonic()
-            await install_everyone(port, connector, users, timeout=max(300.0, size / 5))
+            misses = await install_everyone(port, connector, database, users)
             setup_seconds = time.monotonic() - setup_started
-            async with database.session() as session:
-                counted = (
-                    await session.exec(
-                        select(func.count()).where(
-                            ConversationRecord.platform == "teams", ConversationRecord.kind == "direct"
-                        )
-                    )
-                ).one()
-            stored = int(counted if isinstance(counted, int) else counted[0])
-            log(f"teams: {stored} personal conversation references stored in {setup_seconds:.0f} s")
+            stored = size - misses[-1]
+            log(f"teams: {stored} references stored in {setup_seconds:.0f} s; missing per round {misses}")
             connector.clear()
             tally = Tally()
 
@@ -291,11 +336,17 @@ async def run_teams(folder: Path, size: int, rate: float, deadline_factor: float
 
             throttled_before = connector.throttled
             connector.enforce_rate(rate, max(1, int(rate)))
+            # Watch the fake from the start: the bot's workers begin while later chunks are written.
+            enqueue_started = time.monotonic()
+            deadline = enqueue_started + size / rate * deadline_factor + 120
+            cpu = CpuWatch(bot.pid)
+            watch = asyncio.create_task(
+                poll_until_done(read_new, tally, size, deadline, enqueue_started, "teams")
+            )
             enqueue_seconds = await enqueue(database, Platform.TEAMS, users)
-            enqueued_at = time.monotonic()
             log(f"teams: enqueued in {enqueue_seconds:.1f} s; delivering at {rate:g}/s")
-            deadline = enqueued_at + size / rate * deadline_factor + 60
-            await poll_until_done(read_new, tally, size, deadline, enqueued_at, "teams")
+            await watch
+            cpu.stop()
             await asyncio.sleep(2)
             tally.update(read_new(), tally.last_at or time.monotonic())
             tally.rate_limited = connector.throttled - throttled_before
@@ -304,8 +355,13 @@ async def run_teams(folder: Path, size: int, rate: float, deadline_factor: float
         finally:
             await database.close()
             await asyncio.to_thread(bot.stop)
-    row = result_row("Teams", size, rate, tally, enqueued_at, states, bot_429)
-    row["setup"] = f"{stored} installs {setup_seconds:.0f} s, enqueue {enqueue_seconds:.1f} s"
+    row = result_row("Teams", size, rate, tally, enqueue_started, states, bot_429)
+    row["cpu"] = cpu
+    row["setup"] = (
+        f"{stored} of {size} people installed the bot in {setup_seconds:.0f} s (16 at a time); "
+        f"installs the bot acknowledged but did not remember, per round: {misses}; "
+        f"enqueue {enqueue_seconds:.1f} s"
+    )
     row["log"] = bot.errors
     return row
 
@@ -315,7 +371,8 @@ def report(rows: list[dict[str, Any]]) -> str:
         [
             "platform",
             "messages",
-            "elapsed s",
+            "campaign s",
+            "first→last s",
             "ideal s",
             "achieved msg/s",
             "allowed msg/s",
@@ -326,22 +383,29 @@ def report(rows: list[dict[str, Any]]) -> str:
             "duplicates",
             "lost",
             "outbox states",
+            "bot CPU",
+            "fake CPU",
         ],
         [
             [
                 r["platform"],
                 f"{r['messages']:,}",
-                f"{r['elapsed']:.1f}",
+                f"{r['campaign']:.1f}",
+                f"{r['window']:.1f}",
                 f"{r['ideal']:.1f}",
                 f"{r['achieved']:.2f}",
                 f"{r['allowed']:g}",
                 f"{r['share'] * 100:.1f}%",
-                "met" if r["share"] >= TARGET_SHARE and r["lost"] == 0 and r["duplicates"] == 0 else "not met",
+                "met"
+                if r["share"] >= TARGET_SHARE and r["lost"] == 0 and r["duplicates"] == 0
+                else "not met",
                 r["rate_limited"],
                 r["bot_429"],
                 r["duplicates"],
                 r["lost"],
                 r["states"],
+                f"{r['cpu'].bot * 100:.0f}%",
+                f"{r['cpu'].fake * 100:.0f}%",
             ]
             for r in rows
         ],
@@ -351,7 +415,7 @@ def report(rows: list[dict[str, Any]]) -> str:
         + (f"; other error answers {r['other_errors']}" if r["other_errors"] else "")
         for r in rows
     ]
-    problems = [f"- {r['platform']} bot log: {line}" for r in rows for line in r["log"][:5]]
+    problems = [f"- {r['platform']} bot log: {line}" for r in rows for line in r["log"][:8]]
     return "\n".join(
         [
             "## Campaign fan-out against an enforced platform rate",
@@ -360,9 +424,14 @@ def report(rows: list[dict[str, Any]]) -> str:
             "",
             body,
             "",
-            "*elapsed*: from the end of the enqueue to the last accepted message; *ideal*: "
-            "(messages − burst) / allowed rate; *achieved*: accepted messages / elapsed; "
-            "*lost*: people who never got the message; *duplicates*: extra copies accepted.",
+            "*campaign*: from the start of the enqueue to the last accepted message (the workers "
+            "start while later chunks are still being written); the fake is polled every 0.1 s. "
+            "*first→last*: from the first to the "
+            "last accepted message; *ideal*: the shortest first→last the limit allows, "
+            "(messages − burst) / rate; *achieved*: accepted / first→last; *achieved / allowed*: "
+            "accepted messages / what the fake's token bucket (burst = rate) allowed in that window, "
+            "burst + rate × first→last; *lost*: people who never got the message; *duplicates*: "
+            "extra copies accepted.",
             "",
             *notes,
             *problems,
@@ -393,7 +462,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "--deadline-factor",
         type=float,
         default=1.5,
-        help="give up after factor × size/rate seconds (+60 s) and report what was delivered",
+        help="give up after factor × size/rate seconds (+120 s) and report what was delivered",
     )
     args = parser.parse_args(argv)
     if not 1 <= args.size <= 100_000 or (args.rate is not None and not 0 < args.rate <= 1000):
