@@ -395,7 +395,7 @@ def report(rows: list[dict[str, Any]]) -> str:
                 f"{r['ideal']:.1f}",
                 f"{r['achieved']:.2f}",
                 f"{r['allowed']:g}",
-                f"{r['share'] * 100:.1f}%",
+                f"{r['share'] * 100:.2f}%",
                 "met"
                 if r["share"] >= TARGET_SHARE and r["lost"] == 0 and r["duplicates"] == 0
                 else "not met",

@@ -6,6 +6,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 
+from bot.actions import ActionContext, ActionTable
 from bot.clock import Clock
 from bot.commands import CommandTable
 from bot.config import Settings
@@ -38,6 +39,10 @@ class Services:
     help: HelpService
     setup: SetupService
     roles: RolesService
+
+
+def register_actions(table: ActionTable, services: Services) -> None:
+    """Every button and form handler, by the feature prefix of its id (``qa.vote`` → ``qa``)."""
 
 
 def register_commands(table: CommandTable, services: Services) -> None:
@@ -93,6 +98,8 @@ class Core:
         )
         register_commands(commands, self.services)
         self.commands = commands
+        self.actions = ActionTable()
+        register_actions(self.actions, self.services)
 
     async def first_delivery(self, platform: Platform, event_id: str) -> bool:
         """False when this platform event was handled before (Slack and Bot Framework retry)."""
@@ -147,15 +154,42 @@ class Core:
         log.exception("command failed", extra={"command": name, "error_id": error_id})
         return ctx.reply(ctx.t("failed", error_id=Markup(error_id)))
 
+    def _action_context(self, identity: Identity) -> ActionContext:
+        return ActionContext(identity, self.catalog, COMMAND_PREFIX.get(identity.platform, ""))
+
     async def handle_button(self, event: ButtonPress) -> Reply | None:
+        """A press goes to the feature that owns the id; an unknown or failing one gets a clear line."""
         identity = await self.services.people.identify(event.origin)
-        log.info("button without a handler", extra={"action_id": event.action_id})
-        return Reply(Message.of(self.catalog.text(identity.locale, "button.expired")))
+        handler = self.actions.for_button(event.action_id)
+        if handler is None:
+            log.info("button without a handler", extra={"action_id": event.action_id})
+            return Reply(Message.of(self.catalog.text(identity.locale, "button.expired")))
+        ctx = self._action_context(identity)
+        try:
+            return await handler(ctx, event)
+        except UsageError as error:
+            return ctx.reply(ctx.t(error.key, **error.params))
+        except Exception:
+            return self._action_failed(ctx, event.action_id)
 
     async def handle_form(self, event: FormSubmission) -> Reply | None:
         identity = await self.services.people.identify(event.origin)
-        log.info("form without a handler", extra={"form_id": event.form_id})
-        return Reply(Message.of(self.catalog.text(identity.locale, "button.expired")))
+        handler = self.actions.for_form(event.form_id)
+        if handler is None:
+            log.info("form without a handler", extra={"form_id": event.form_id})
+            return Reply(Message.of(self.catalog.text(identity.locale, "button.expired")))
+        ctx = self._action_context(identity)
+        try:
+            return await handler(ctx, event)
+        except UsageError as error:
+            return ctx.reply(ctx.t(error.key, **error.params))
+        except Exception:
+            return self._action_failed(ctx, event.form_id)
+
+    def _action_failed(self, ctx: ActionContext, action_id: str) -> Reply:
+        error_id = uuid.uuid4().hex[:8]
+        log.exception("action failed", extra={"action_id": action_id, "error_id": error_id})
+        return ctx.reply(ctx.t("failed", error_id=Markup(error_id)))
 
     async def handle_member_joined(self, event: MemberJoined) -> Reply | None:
         """The bot was installed or added somewhere: remember the place, greet in direct chats."""

@@ -93,6 +93,7 @@ class Reply:
 
     message: Message
     private: bool = True
+    replace: bool = False  # for a button press: update the message the button was on instead
 
 
 @dataclass(frozen=True)

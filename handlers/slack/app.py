@@ -171,7 +171,7 @@ class SlackEdge:
         press = ButtonPress(origin, action.get("action_id", ""), action.get("value", ""), message_id)
         reply = await self._core.handle_button(press)
         if reply is not None:
-            await _respond(respond, reply, replace_original=False)
+            await _respond(respond, reply, replace_original=reply.replace)
 
     async def _on_view_submission(self, body: dict[str, Any]) -> None:
         view = body["view"]

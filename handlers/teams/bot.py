@@ -111,7 +111,7 @@ class TeamsBot(ActivityHandler):
             press = ButtonPress(
                 origin, str(value["action_id"]), str(value.get("value", "")), activity.reply_to_id
             )
-            await self._send(turn_context, await self._core.handle_button(press))
+            await self._send(turn_context, await self._core.handle_button(press), update=activity.reply_to_id)
         elif isinstance(value, dict) and value.get("form_id"):
             values = {k: str(v) for k, v in value.items() if k not in {"form_id", "metadata"}}
             submission = FormSubmission(origin, str(value["form_id"]), values, str(value.get("metadata", "")))
@@ -134,6 +134,15 @@ class TeamsBot(ActivityHandler):
                 turn_context, await self._core.handle_member_joined(MemberJoined(joined, is_bot=is_bot))
             )
 
-    async def _send(self, turn_context: TurnContext, reply: Reply | None) -> None:
-        if reply is not None:
-            await turn_context.send_activity(message_activity(reply.message))
+    async def _send(
+        self, turn_context: TurnContext, reply: Reply | None, *, update: str | None = None
+    ) -> None:
+        """Send the reply; a button's `replace` reply updates the card the button was on instead."""
+        if reply is None:
+            return
+        activity = message_activity(reply.message)
+        if reply.replace and update:
+            activity.id = update
+            await turn_context.update_activity(activity)
+        else:
+            await turn_context.send_activity(activity)
