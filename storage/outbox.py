@@ -159,3 +159,19 @@ async def delete_sent_before(session: AsyncSession, cutoff: datetime) -> int:
         delete(OutboxMessage).where(col(OutboxMessage.state) == SENT, col(OutboxMessage.sent_at) < cutoff)
     )
     return int(result.rowcount or 0)
+
+
+async def sent_location(session: AsyncSession, *, key: str) -> tuple[str, str, str] | None:
+    """(platform, channel id, message id) of the sent message with this key; None until it is sent."""
+    result = await session.exec(
+        select(OutboxMessage.platform, OutboxMessage.channel_id, OutboxMessage.message_id).where(
+            OutboxMessage.idempotency_key == key, OutboxMessage.state == SENT
+        )
+    )
+    row = result.first()
+    if row is None:
+        return None
+    platform, channel_id, message_id = row
+    if channel_id is None or message_id is None:
+        return None
+    return platform, channel_id, message_id

@@ -119,6 +119,22 @@ async def test_enqueueing_the_same_keys_again_sends_nothing_twice(
     assert set(delivered_to(slack_api).values()) == {1}
 
 
+async def test_a_message_held_back_waits_and_a_sent_one_tells_where_it_landed(
+    fast_server: Server, slack_api: FakeSlackApi
+) -> None:
+    add_people(slack_api, 2)
+    later = datetime.now(UTC) + timedelta(hours=1)
+    held = Outgoing("held:U00000", Platform.SLACK, "dm", "U00000", HELLO, campaign="held", not_before=later)
+    await fast_server.core.outbox.enqueue([held, *campaign(2)[1:]])
+    await until_settled(fast_server, "welcome")
+    assert await fast_server.core.outbox.sent_ref("held:U00000") is None
+    assert (await fast_server.core.outbox.status(campaign="held")).by_state["pending"] == 1
+    ref = await fast_server.core.outbox.sent_ref("welcome:U00001")
+    assert ref is not None and ref.platform is Platform.SLACK
+    posted = [c for c in slack_api.calls_to("chat.postMessage") if c.status == 200]
+    assert [(c.args["channel"], ref.message_id) for c in posted] == [("U00001", posted[0].response["ts"])]
+
+
 async def test_permanent_errors_end_dead_with_the_reason_and_are_not_retried(
     fast_server: Server, slack_api: FakeSlackApi
 ) -> None:

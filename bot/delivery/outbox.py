@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.clock import Clock
 from bot.delivery import codec
 from bot.domain import Platform
-from bot.messages import Message
+from bot.messages import Message, MessageRef
 from storage import outbox
 from storage.engine import Database
 
@@ -24,6 +25,7 @@ class Outgoing:
     message: Message
     campaign: str | None = None
     thread_id: str | None = None
+    not_before: datetime | None = None  # hold it back until then (e.g. a random delay, a local time)
 
     def __post_init__(self) -> None:
         if self.kind not in {"dm", "post"}:
@@ -69,7 +71,7 @@ class OutboxService:
                     "payload": codec.dumps(item.message),
                     "state": outbox.PENDING,
                     "attempts": 0,
-                    "next_attempt_at": now,
+                    "next_attempt_at": max(now, item.not_before) if item.not_before else now,
                     "created_at": now,
                 }
                 for item in items[start : start + chunk]
@@ -79,6 +81,15 @@ class OutboxService:
         for listener in self._listeners:
             listener()
         return added
+
+    async def sent_ref(self, key: str) -> MessageRef | None:
+        """Where the message with this key landed, once it is sent (to thread under it or update it)."""
+        async with self._db.session() as session:
+            found = await outbox.sent_location(session, key=key)
+        if found is None:
+            return None
+        platform, channel_id, message_id = found
+        return MessageRef(Platform(platform), channel_id, message_id)
 
     async def status(self, *, campaign: str | None = None) -> OutboxStatus:
         async with self._db.session() as session:
