@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete
-from sqlmodel import select
+from sqlalchemy import and_, bindparam, delete
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Person, RoleGrant
@@ -39,6 +40,36 @@ async def remember_person(
 async def get_person(session: AsyncSession, *, platform: str, user_id: str) -> Person | None:
     result = await session.exec(select(Person).where(Person.platform == platform, Person.user_id == user_id))
     return result.first()
+
+
+@dataclass(frozen=True)
+class StoredPerson:
+    locale: str | None
+    timezone: str | None
+
+
+# Built once: this runs for every message anyone sends, and building a statement costs more
+# Python time than running it.
+_PERSON_AND_ROLES = (
+    select(Person.locale, Person.timezone, RoleGrant.role)
+    .outerjoin(
+        RoleGrant,
+        and_(col(RoleGrant.platform) == col(Person.platform), col(RoleGrant.user_id) == col(Person.user_id)),
+    )
+    .where(col(Person.platform) == bindparam("platform"), col(Person.user_id) == bindparam("user_id"))
+)
+
+
+async def person_and_roles(
+    session: AsyncSession, *, platform: str, user_id: str
+) -> tuple[StoredPerson | None, set[str]]:
+    """What we know of a person and their granted roles, in one round trip."""
+    result = await session.exec(_PERSON_AND_ROLES, params={"platform": platform, "user_id": user_id})
+    rows = result.all()
+    if not rows:
+        return None, set()
+    locale, timezone, _ = rows[0]
+    return StoredPerson(locale, timezone), {role for _, _, role in rows if role is not None}
 
 
 async def granted_roles(session: AsyncSession, *, platform: str, user_id: str) -> set[str]:

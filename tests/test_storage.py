@@ -11,6 +11,9 @@ from sqlalchemy import create_engine, inspect
 from sqlmodel import SQLModel
 
 from bot.clock import FrozenClock
+from bot.domain import Actor, Conversation, Platform, Role
+from bot.events import Origin
+from bot.services.people import PeopleService
 from storage import job_runs, people
 from storage.engine import Database, sync_url
 from storage.migrate import current, downgrade, upgrade
@@ -117,4 +120,49 @@ async def test_granting_twice_is_reported_and_stored_once(database_url: str, clo
         assert (first, second) == (True, False)
         assert await people.revoke_role(session, platform="teams", user_id="29:1", role="champion") is True
         assert await people.revoke_role(session, platform="teams", user_id="29:1", role="champion") is False
+    await database.close()
+
+
+async def test_a_person_who_keeps_talking_is_written_once_a_while_and_at_once_when_something_changes(
+    database_url: str, clock: FrozenClock
+) -> None:
+    upgrade(database_url)
+    database = Database(database_url)
+    service = PeopleService(
+        database=database,
+        clock=clock,
+        configured_roles={},
+        default_locale="en",
+        default_timezone="Europe/Copenhagen",
+    )
+    direct = Conversation(Platform.SLACK, "D1", is_direct=True)
+
+    def said(name: str, locale: str | None = None) -> Origin:
+        return Origin(Actor(Platform.SLACK, "U1", name, locale, None), direct)
+
+    async def last_seen() -> tuple[str, object]:
+        async with database.session() as session:
+            person = await people.get_person(session, platform="slack", user_id="U1")
+        assert person is not None
+        return person.display_name, person.last_seen_at
+
+    first = clock.now()
+    await service.identify(said("Ana"))
+    clock.advance(timedelta(minutes=1))
+    await service.identify(said("Ana"))
+    assert await last_seen() == ("Ana", first)  # nothing changed a minute later: no write
+
+    identity = await service.identify(said("Ana Berg", "da-DK"))
+    assert await last_seen() == ("Ana Berg", clock.now())  # a new name is written at once
+    assert identity.locale == "da"
+
+    async with database.session() as session:  # a grant made elsewhere (another replica) counts at once
+        await people.grant_role(
+            session, platform="slack", user_id="U1", role="champion", granted_by="U9", now=clock.now()
+        )
+    assert Role.CHAMPION in (await service.identify(said("Ana Berg", "da-DK"))).roles
+
+    clock.advance(timedelta(minutes=6))
+    await service.identify(said("Ana Berg", "da-DK"))
+    assert await last_seen() == ("Ana Berg", clock.now())  # and last_seen_at is refreshed now and then
     await database.close()

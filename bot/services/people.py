@@ -12,6 +12,7 @@ from bot.domain import Platform, Role
 from bot.events import Origin
 from bot.i18n import resolve_locale
 from bot.identity import Identity
+from bot.services.recent import RecentlyRemembered
 from storage import conversations, people
 from storage.engine import Database
 
@@ -33,38 +34,46 @@ class PeopleService:
         self._configured = configured_roles
         self._default_locale = default_locale
         self._default_timezone = default_timezone
+        self._recent = RecentlyRemembered()
 
     def is_bootstrap_admin(self, platform: Platform, user_id: str) -> bool:
         return Role.ADMIN in self._configured.get((platform, user_id), frozenset())
 
     async def identify(self, origin: Origin) -> Identity:
-        """Remember the speaker and the conversation, then say who they are to the core."""
+        """Remember the speaker and the conversation, then say who they are to the core.
+
+        Writing costs more than reading (SQLite has one writer), so what was written a moment ago
+        with the same values is not written again; roles are always read, so a grant made on
+        another replica counts at once."""
         actor = origin.actor
         now = self._clock.now()
         async with self._db.session() as session:
-            await people.remember_person(
-                session,
-                platform=actor.platform,
-                user_id=actor.user_id,
-                display_name=actor.display_name,
-                locale=actor.locale,
-                timezone=actor.timezone,
-                now=now,
+            if self._recent.needs_write(origin, now):
+                await people.remember_person(
+                    session,
+                    platform=actor.platform,
+                    user_id=actor.user_id,
+                    display_name=actor.display_name,
+                    locale=actor.locale,
+                    timezone=actor.timezone,
+                    now=now,
+                )
+                await _remember_conversation(session, origin, now)
+            stored, granted = await people.person_and_roles(
+                session, platform=actor.platform, user_id=actor.user_id
             )
-            await _remember_conversation(session, origin, now)
-            person = await people.get_person(session, platform=actor.platform, user_id=actor.user_id)
-            granted = await people.granted_roles(session, platform=actor.platform, user_id=actor.user_id)
+        self._recent.written(origin, now)
         bootstrap = self.is_bootstrap_admin(actor.platform, actor.user_id)
         roles = {Role(role) for role in granted if role in Role.__members__.values()}
         roles |= self._configured.get((actor.platform, actor.user_id), frozenset())
-        stored_tz = person.timezone if person else None
+        stored_tz = stored.timezone if stored else None
         if actor.timezone:
             timezone, source = actor.timezone, "platform"
         elif stored_tz:
             timezone, source = stored_tz, "stored"
         else:
             timezone, source = self._default_timezone, "organisation"
-        locale = resolve_locale(actor.locale or (person.locale if person else None), self._default_locale)
+        locale = resolve_locale(actor.locale or (stored.locale if stored else None), self._default_locale)
         return Identity(
             actor=actor,
             roles=frozenset(roles),
