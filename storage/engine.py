@@ -28,6 +28,11 @@ def async_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Write transactions start with BEGIN IMMEDIATE: the write lock is taken (waiting up to
+    # busy_timeout) before any snapshot is read. A deferred BEGIN reads first and, when another
+    # connection commits in between, fails at once with "database is locked" without waiting.
+    # Reads still run outside any transaction, side by side with the writer (WAL).
+    dbapi_connection.isolation_level = "IMMEDIATE"
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
