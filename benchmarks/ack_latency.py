@@ -192,7 +192,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
         f"Machine: {machine()}\n\n{summary}\n\n{detail}\n\n"
         "Latency is from the moment the generator sends a request to the full HTTP answer; "
         "errors are non-200 answers and requests without an answer within 10 s. "
-        "*replies sent*: the follow-up answers champbot's lazy listeners delivered to the fake "
+        "*replies sent*: the follow-up answers champbot's listeners delivered after the ack to the fake "
         "Slack (response_url or chat.postMessage) for that run, counted until the server went quiet. "
         "*generator lag*: how late the generator started a request against its schedule. "
         "CPU columns: share of one core used during the run by the server, the generator process, "
