@@ -31,7 +31,9 @@ def run_process(database_url: str, slack: FakeSlackApi, rate: int) -> Process:
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=slack.base_url,
         CHAMPBOT_SLACK_RATE=str(rate),
-        CHAMPBOT_OUTBOX_LEASE_SECONDS="2",
+        # Short, so the restart picks up the killed process's rows soon; not so short that a send
+        # slowed down by a busy machine outlives it and a live replica's row looks abandoned.
+        CHAMPBOT_OUTBOX_LEASE_SECONDS="10",
     )
 
 
