@@ -184,6 +184,7 @@ class LessonProgress(SQLModel, table=True):
     comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     difficulty: str | None = Field(default=None, max_length=8)  # easy | hard, from the lesson's buttons
     reminder_sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    snoozed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
 class LearningCheckin(SQLModel, table=True):
@@ -200,3 +201,47 @@ class LearningCheckin(SQLModel, table=True):
     sent_at: datetime = _utc()  # type: ignore[assignment]
     answered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     answer: str | None = Field(default=None, max_length=32)  # yes | no | tried | stuck | …
+
+
+class Campaign(SQLModel, table=True):
+    """An HR campaign (`nudge schedule`): who, when, what, and where its live progress is shown.
+
+    Status: scheduled (waiting for its next occurrence) → sending → done; or cancelled. A weekly
+    campaign goes back to scheduled after each occurrence. The tick fans out every campaign whose
+    next_occurrence is due, so any replica may accept the command and a restart loses nothing.
+    """
+
+    __tablename__ = "campaign"
+    __table_args__ = (Index("ix_campaign_due", "status", "next_due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    created_by: str = Field(max_length=128)
+    locale: str = Field(default="en", max_length=8)  # the admin's, for the progress message
+    audience: str = Field(sa_column=Column(Text, nullable=False))  # bot.campaigns.audience.encode
+    schedule: str = Field(max_length=64)  # bot.campaigns.when.encode
+    content_kind: str = Field(max_length=16)  # text | lesson | track
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="scheduled", max_length=16)
+    next_occurrence: str | None = Field(default=None, max_length=32)  # its key, e.g. 2026-12-01
+    next_due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    progress_channel: str | None = Field(default=None, max_length=256)
+    progress_message: str | None = Field(default=None, max_length=256)
+    created_at: datetime = _utc()  # type: ignore[assignment]
+    finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class CampaignOccurrence(SQLModel, table=True):
+    """One run of a campaign (the only one, or one week of a weekly one); unique, so two ticks
+    can never fan the same week out twice."""
+
+    __tablename__ = "campaign_occurrence"
+    __table_args__ = (UniqueConstraint("campaign_id", "occurrence"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(index=True)
+    occurrence: str = Field(max_length=32)
+    started_at: datetime = _utc()  # type: ignore[assignment]
+    enqueued_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    recipients: int = Field(default=0)
+    skipped: int = Field(default=0)

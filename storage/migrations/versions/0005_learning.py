@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.Column("comment", sa.Text(), nullable=True),
         sa.Column("difficulty", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
         sa.Column("reminder_sent_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("snoozed_until", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("platform", "user_id", "lesson_id"),
     )
