@@ -29,6 +29,8 @@ TABLES = {
     "learning_enrolment",
     "lesson_progress",
     "learning_checkin",
+    "campaign",
+    "campaign_occurrence",
 }
 
 

@@ -1,0 +1,117 @@
+"""Who a campaign reaches: everyone, a channel's members, named people, a function or a track.
+
+Pure: parsing the words and storing an audience as one line of text; resolving it into people
+needs the platform and the database and lives in the service.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.campaigns.errors import CampaignInputError
+from bot.campaigns.tokens import Token
+from bot.parsing import ChannelArg, UserArg
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+EVERYONE_WORDS = {"everyone", "alle"}
+
+
+@dataclass(frozen=True)
+class Everyone:
+    """Everyone the bot knows on the platform."""
+
+
+@dataclass(frozen=True)
+class Channel:
+    channel_id: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class People:
+    user_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+
+
+@dataclass(frozen=True)
+class Track:
+    name: str
+
+
+Audience = Everyone | Channel | People | Function | Track
+
+
+def parse_audience(tokens: Sequence[Token]) -> tuple[Audience, int]:
+    """The audience at the start of `tokens` and how many tokens it used."""
+    if not tokens:
+        raise CampaignInputError("nudge.error.audience_missing")
+    first = tokens[0]
+    if isinstance(first.arg, ChannelArg):
+        return Channel(first.arg.channel_id, first.arg.name), 1
+    if isinstance(first.arg, UserArg):
+        count = _run(tokens)
+        ids = [t.arg.user_id for t in tokens[:count] if isinstance(t.arg, UserArg)]
+        return People(tuple(dict.fromkeys(ids))), count
+    word = first.word
+    if word in EVERYONE_WORDS:
+        return Everyone(), 1
+    kind, sep, name = word.partition(":")
+    if sep and kind in {"function", "funktion"}:
+        return Function(_name(name, "nudge.error.function_name")), 1
+    if sep and kind in {"track", "spor"}:
+        return Track(_name(name, "nudge.error.track_name")), 1
+    raise CampaignInputError("nudge.error.audience", word=first.arg_text)
+
+
+def _run(tokens: Sequence[Token]) -> int:
+    """How many mentions stand in a row at the start."""
+    count = 0
+    for token in tokens:
+        if not isinstance(token.arg, UserArg):
+            break
+        count += 1
+    return count
+
+
+def _name(name: str, key: str) -> str:
+    if not _NAME.match(name):
+        raise CampaignInputError(key, name=name[:40])
+    return name
+
+
+def encode(audience: Audience) -> str:
+    """One line for the campaign row: `everyone`, `channel:C1:name`, `people:U1,U2`, `function:x`, `track:x`."""
+    match audience:
+        case Everyone():
+            return "everyone"
+        case Channel(channel_id, name):
+            return f"channel:{channel_id}:{name}"
+        case People(user_ids):
+            return "people:" + ",".join(user_ids)
+        case Function(name):
+            return f"function:{name}"
+        case Track(name):
+            return f"track:{name}"
+    raise TypeError(audience)
+
+
+def decode(stored: str) -> Audience:
+    kind, _, rest = stored.partition(":")
+    if kind == "everyone":
+        return Everyone()
+    if kind == "channel":
+        channel_id, _, name = rest.partition(":")
+        return Channel(channel_id, name)
+    if kind == "people":
+        return People(tuple(rest.split(",")) if rest else ())
+    if kind == "function":
+        return Function(rest)
+    if kind == "track":
+        return Track(rest)
+    raise ValueError(f"not a stored audience: {stored!r}")
