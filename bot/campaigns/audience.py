@@ -86,7 +86,7 @@ def _name(name: str, key: str) -> str:
 
 
 def encode(audience: Audience) -> str:
-    """One line for the campaign row: `everyone`, `channel:C1:name`, `people:U1,U2`, `function:x`, `track:x`."""
+    """One line for the campaign row: `everyone`, `channel:C1:name`, `people:U1,U2`, `function:x`…"""
     match audience:
         case Everyone():
             return "everyone"

@@ -86,11 +86,11 @@ def parse_when(tokens: Sequence[Token], *, now: datetime, tz: ZoneInfo) -> tuple
         day = _date(first)
         if len(words) < 2:
             raise CampaignInputError("nudge.error.time_missing")
-        at = datetime.combine(day, _time(words[1], tokens[1].arg_text))
+        wall = datetime.combine(day, _time(words[1], tokens[1].arg_text))
         local = len(words) > 2 and words[2] in LOCAL_WORDS
-        when = Once(at, local)
-        if instant(at, tz) <= now:
-            raise CampaignInputError("nudge.error.past", at=f"{at:%Y-%m-%d %H:%M}")
+        when = Once(wall, local)
+        if instant(wall, tz) <= now:
+            raise CampaignInputError("nudge.error.past", at=f"{wall:%Y-%m-%d %H:%M}")
         return when, 3 if local else 2
     raise CampaignInputError("nudge.error.when", word=tokens[0].arg_text)
 

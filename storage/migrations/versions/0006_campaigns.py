@@ -54,9 +54,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("campaign_id", "occurrence"),
     )
     with op.batch_alter_table("campaign_occurrence", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_campaign_occurrence_campaign_id"), ["campaign_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_campaign_occurrence_campaign_id"), ["campaign_id"], unique=False)
 
 
 def downgrade() -> None:
