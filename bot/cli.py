@@ -69,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level = "WARNING"  # keep the chat readable; CHAMPBOT_LOG_LEVEL=DEBUG still shows everything
     logs.configure(settings.log_format, level)
     try:
+        if args.command in {"run", "console"}:
+            _check_content(settings)  # before the database is touched: a bad lesson stops start-up
         return asyncio.run(_dispatch(args, settings))
     except KeyboardInterrupt:
         return 130
@@ -105,6 +107,12 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "outbox":
         return await _outbox(args, settings)
     return await _jobs(args, settings)
+
+
+def _check_content(settings: Settings) -> None:
+    from bot.learning.content import load_curriculum, shipped_content_dir
+
+    load_curriculum(shipped_content_dir(), settings.content_dir)
 
 
 def _content_check(folder: str | None) -> int:

@@ -212,7 +212,8 @@ def parse_lesson(path: Path, text: str, *, folder: Path | None = None) -> tuple[
     try:
         node = yaml.compose(header, Loader=_LOADER)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
+        context = error.context_mark
+        mark = context if context is not None and context.line > 0 else error.problem_mark
         line = mark.line + 2 if mark else 2
         raise ContentError(path, line, f"the YAML header is not valid: {error.problem}") from None
     if not isinstance(node, MappingNode):
@@ -354,11 +355,19 @@ def _check_sections(path: Path, lines: list[str], end: int, locale: str) -> None
     ]
     position = 0
     for number, heading in headings:
-        if position < len(expected) and re.fullmatch(expected[position], heading):
-            position += 1
-            continue
-        if any(re.fullmatch(pattern, heading) for pattern in expected):
+        found = next((i for i, pattern in enumerate(expected) if re.fullmatch(pattern, heading)), None)
+        if found is None:
+            continue  # a heading of the author's own inside a section
+        if found < position:
             raise ContentError(path, number, f"heading '## {heading}' is out of order")
+        if found > position:
+            raise ContentError(
+                path, number, f"the section '## {_name(expected[position])}' is missing before it"
+            )
+        position += 1
     if position < len(expected):
-        missing = expected[position].replace("\\(\\d+ min\\)", "(15 min)").replace("\\", "")
-        raise ContentError(path, end + 2, f"the body is missing the section '## {missing}'")
+        raise ContentError(path, end + 2, f"the body is missing the section '## {_name(expected[position])}'")
+
+
+def _name(pattern: str) -> str:
+    return pattern.replace("\\(\\d+ min\\)", "(15 min)").replace("\\", "")
