@@ -7,6 +7,8 @@ safe to repeat: occurrences are unique rows and outbox keys are unique per perso
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -27,7 +29,7 @@ from bot.context import CommandContext, UsageError
 from bot.delivery.outbox import OutboxService
 from bot.domain import Platform
 from bot.i18n import Catalog
-from bot.messages import Message, MessageRef, Reply
+from bot.messages import Message, MessageRef, Reply, Section
 from bot.parsing import Word
 from bot.ports import DeliveryError, Messengers
 from bot.text import ChannelLink, Markup, Text, UserText
@@ -78,6 +80,8 @@ class CampaignService:
             default_locale=default_locale,
         )
         self.watchers = ProgressWatchers(clock=clock, report=self.report, interval=progress_interval)
+        self._fanouts: set[asyncio.Task[None]] = set()
+        self._shown: dict[int, Counts] = {}  # what each progress message shows now, to skip idle edits
 
     # ------------------------------------------------------------------ commands
 
@@ -126,20 +130,29 @@ class CampaignService:
         log.info("campaign scheduled", extra={"campaign": campaign.id, "schedule": campaign.schedule})
         where = await self._post_progress(ctx, campaign)
         if first.due <= now:
-            try:
-                await self.run_due(campaign.id)
-            except AudienceUnavailable as error:
-                if error.permanent:
-                    await self._give_up(campaign.id)
-                    return ctx.reply(self._unavailable(ctx, campaign.id, error.reason))
-                log.warning(
-                    "campaign audience not read yet: %s", error.reason, extra={"campaign": campaign.id}
-                )
+            self._start_now(campaign.id)
         lines = [ctx.t("nudge.scheduled", id=campaign.id, when=self._when_text(ctx, campaign))]
         lines.append(
             ctx.t("nudge.progress_where.dm" if where else "nudge.progress_where.none", id=campaign.id)
         )
         return ctx.reply(*lines)
+
+    def _start_now(self, campaign_id: int) -> None:
+        """Fan a `now` campaign out right after the reply, so the admin hears back at once even for
+        thousands of people; if this process dies first, the tick finds the campaign still due."""
+        task = asyncio.create_task(self._run_guarded(campaign_id), name=f"campaign-fanout-{campaign_id}")
+        self._fanouts.add(task)
+        task.add_done_callback(self._fanouts.discard)
+
+    async def _run_guarded(self, campaign_id: int) -> None:
+        try:
+            await self.run_due(campaign_id)
+        except AudienceUnavailable as error:
+            log.warning("campaign audience unavailable: %s", error.reason, extra={"campaign": campaign_id})
+            if error.permanent:
+                await self._give_up(campaign_id, error.reason)
+        except Exception:
+            log.exception("campaign fan-out failed; the tick will try again", extra={"campaign": campaign_id})
 
     def _check_learning(self, request: ScheduleRequest) -> None:
         """Lessons, tracks and learners exist only with the learning feature; check names now,
@@ -257,7 +270,7 @@ class CampaignService:
                     "campaign audience unavailable: %s", error.reason, extra={"campaign": campaign.id}
                 )
                 if error.permanent:
-                    await self._give_up(campaign.id)
+                    await self._give_up(campaign.id, error.reason)
         async with self._db.session() as session:
             sending = await store.sending(session)
         for campaign in sending:
@@ -333,14 +346,22 @@ class CampaignService:
         self.watchers.watch(campaign_id)
         return 1 if advanced else 0
 
-    async def _give_up(self, campaign_id: int) -> None:
+    async def _give_up(self, campaign_id: int, reason: str) -> None:
         """An audience that cannot be read (no such channel, learning off) will not become readable
-        by waiting: the campaign is cancelled instead of retried every minute."""
+        by waiting: the campaign is cancelled instead of retried every minute, and the admin's
+        progress message says why."""
         async with self._db.session() as session:
             await store.cancel(
                 session, campaign_id=campaign_id, key=campaign_key(campaign_id), now=self._clock.now()
             )
-        await self.report(campaign_id)
+            campaign = await store.get(session, campaign_id)
+        if campaign is None:
+            return
+        message = self._view(campaign, await self._counts(campaign))
+        why = self._catalog.text(
+            campaign.locale, "nudge.error.audience_unavailable", id=campaign_id, reason=Markup(f"`{reason}`")
+        )
+        await self._show_message(campaign, Message((*message.blocks, Section(why))))
 
     # ------------------------------------------------------------------ progress
 
@@ -359,7 +380,9 @@ class CampaignService:
             finished = True
         elif campaign.status != store.SENDING:
             finished = True
-        await self._show(campaign, counts)
+        if finished or self._shown.get(campaign_id) != counts:
+            await self._show(campaign, counts)
+            self._shown[campaign_id] = counts
         return finished
 
     async def _counts(self, campaign: Campaign) -> Counts:
@@ -368,11 +391,14 @@ class CampaignService:
         return Counts.of(status.by_state, status.failures)
 
     async def _show(self, campaign: Campaign, counts: Counts) -> None:
+        await self._show_message(campaign, self._view(campaign, counts))
+
+    async def _show_message(self, campaign: Campaign, message: Message) -> None:
         if not (campaign.progress_channel and campaign.progress_message):
             return
         ref = MessageRef(Platform(campaign.platform), campaign.progress_channel, campaign.progress_message)
         try:
-            await self._messengers.get(ref.platform).update(ref, self._view(campaign, counts))
+            await self._messengers.get(ref.platform).update(ref, message)
         except DeliveryError as error:
             log.warning("campaign progress not updated: %s", error.reason, extra={"campaign": campaign.id})
 
@@ -431,8 +457,10 @@ class CampaignService:
                 )
         raise TypeError(when)
 
-    def _unavailable(self, ctx: CommandContext, campaign_id: int, reason: str) -> Text:
-        return ctx.t("nudge.error.audience_unavailable", id=campaign_id, reason=Markup(f"`{reason}`"))
-
     async def close(self) -> None:
+        for task in list(self._fanouts):
+            task.cancel()
+        for task in list(self._fanouts):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await self.watchers.close()

@@ -63,6 +63,7 @@ class SlackMessenger:
     def __init__(self, client: AsyncWebClient) -> None:
         self._client = client
         self._directory: tuple[float, list[Member]] | None = None
+        self._bot_user_id: str | None = None
 
     async def post(
         self, channel_id: str, message: Message, *, thread_id: str | None = None, key: str | None = None
@@ -139,7 +140,18 @@ class SlackMessenger:
                 channel=channel_id, limit=PAGE_SIZE, cursor=cursor
             )
         )
-        return [str(member) for page in pages for member in page.get("members") or []]
+        me = await self._me()
+        return [str(member) for page in pages for member in page.get("members") or [] if member != me]
+
+    async def _me(self) -> str:
+        """The bot's own user id (auth.test, once): it is a member of every channel it reads."""
+        if self._bot_user_id is None:
+            try:
+                response = await self._client.auth_test()
+            except SlackApiError as error:
+                raise delivery_error(error) from None
+            self._bot_user_id = str(response.get("user_id") or "")
+        return self._bot_user_id
 
     async def directory(self) -> list[Member]:
         """users.list in bulk (Tier 2), kept for a few minutes: one read serves a whole campaign,
