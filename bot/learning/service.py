@@ -953,7 +953,7 @@ class LearningService:
         )
         return Message(
             (
-                Section(t("learn.followup.ask", number=number, total=FOLLOWUPS)),
+                Section(t("learn.followup.question", number=number, total=FOLLOWUPS)),
                 Actions(answers),
                 Section(t("learn.followup.help")),
                 Actions(help_buttons),
