@@ -3,9 +3,10 @@ sees the channel read in pages, one DM per person, and the admin's progress mess
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -74,10 +75,8 @@ async def until_done(slack: FakeSlackApi, clock: FrozenClock, *, steps: int = 40
         if shown and "is done" in shown[-1]:
             return shown
         clock.advance(timedelta(seconds=3))
-        try:
+        with contextlib.suppress(AssertionError):  # nothing changed in that look; the next one will tell
             await slack.wait_for("chat.update", len(slack.calls_to("chat.update")) + 1, timeout=1.5)
-        except AssertionError:
-            pass  # nothing changed in that look; the next one will tell
     raise AssertionError(f"the campaign never finished; last progress: {progress_updates(slack)[-1:]}")
 
 
@@ -108,7 +107,7 @@ async def test_a_campaign_to_a_channel_of_2000_reaches_each_member_once_with_liv
         server,
         signer,
         slack_api,
-        "nudge schedule <#C0STAFF|all-staff> now Hi <!channel>, our AI week starts Monday. <@U00001> says hi!",
+        "nudge schedule <#C0STAFF|all-staff> now Hi <!channel>, AI week starts Monday. <@U00001> says hi!",
         user_id="UADMIN",
         user_name="hanne",
     )
@@ -123,6 +122,9 @@ async def test_a_campaign_to_a_channel_of_2000_reaches_each_member_once_with_liv
     everyone = {staff_id(n) for n in range(STAFF)}
     assert set(received) <= everyone and len(received) == STAFF - 2  # two were refused: account_inactive
     assert "UROBOT" not in received and "UGONE" not in received and "UBOT" not in received
+    dm = next(c.args for c in slack_api.calls_to("chat.postMessage") if c.args["channel"] == staff_id(7))
+    assert "AI week starts Monday" in dm["text"]
+    assert "<!channel>" not in str(dm) and "<@U00001>" not in str(dm)  # their words never ping anyone
 
     pages = slack_api.calls_to("conversations.members")
     assert len(pages) >= 2 and pages[1].args.get("cursor")  # read page by page
@@ -171,3 +173,230 @@ async def test_a_restart_half_way_loses_and_duplicates_nothing(
     assert len(received) == STAFF and set(received.values()) == {1}
     assert counts_in(shown[-1]) == {"sent": STAFF, "failed": 0, "pending": 0, "total": STAFF}
     assert campaign.status == "done"
+
+
+async def schedule(
+    http: aiohttp.ClientSession, server: Server, signer: SlackRequestFactory, slack: FakeSlackApi, words: str
+) -> str:
+    return text_of(await slash(http, server, signer, slack, f"nudge {words}", user_id="UADMIN"))
+
+
+async def tick(server: Server) -> None:
+    job = find("campaign_tick")
+    assert job is not None
+    await run_job(server.core, job)
+
+
+async def outbox(server: Server, campaign_id: int = 1) -> dict[str, OutboxMessage]:
+    found = await rows(server, OutboxMessage, OutboxMessage.campaign == f"campaign:{campaign_id}")
+    return {row.target: row for row in found}
+
+
+def trio(slack: FakeSlackApi) -> None:
+    slack.add_user("UCPH", "mette", tz="Europe/Copenhagen")
+    slack.add_user("UNYC", "jake", tz="America/New_York")
+    slack.add_user("USGP", "wei", tz="Asia/Singapore")
+    slack.add_channel("C0TRIO", "trio", ["UCPH", "UNYC", "USGP"])
+
+
+async def test_a_local_campaign_reaches_each_person_at_their_own_nine_o_clock(
+    server: Server,
+    http: aiohttp.ClientSession,
+    signer: SlackRequestFactory,
+    slack_api: FakeSlackApi,
+    clock: FrozenClock,
+) -> None:
+    trio(slack_api)
+    shown = await schedule(
+        http, server, signer, slack_api, "schedule <#C0TRIO|trio> 2026-11-25 09:00 local Good morning!"
+    )
+    assert "scheduled: 2026-11-25 09:00 in each person's own time zone" in shown
+    await tick(server)
+    assert await outbox(server) == {}  # nobody on earth has reached 09:00 on the 25th yet
+
+    clock.set(datetime(2026, 11, 24, 19, 0, 30, tzinfo=UTC))  # 09:00 on the 25th at UTC+14
+    await tick(server)
+    await tick(server)  # the same minute again: claimed once
+    await server.core.services.campaigns.tick(clock.now())  # and a stray direct tick adds nothing
+    held = {target: row.next_attempt_at for target, row in (await outbox(server)).items()}
+    assert held == {
+        "UCPH": datetime(2026, 11, 25, 8, 0, tzinfo=UTC),
+        "UNYC": datetime(2026, 11, 25, 14, 0, tzinfo=UTC),
+        "USGP": datetime(2026, 11, 25, 1, 0, tzinfo=UTC),
+    }
+
+    clock.set(datetime(2026, 11, 25, 1, 0, tzinfo=UTC))  # 09:00 in Singapore
+    await slack_api.wait_for("chat.postMessage", 2, timeout=10)  # the progress DM, then Wei's
+    assert set(campaign_dms(slack_api)) == {"USGP"}
+
+
+async def test_cancel_stops_the_messages_that_have_not_gone_out(
+    server: Server,
+    http: aiohttp.ClientSession,
+    signer: SlackRequestFactory,
+    slack_api: FakeSlackApi,
+    clock: FrozenClock,
+) -> None:
+    trio(slack_api)
+    await schedule(
+        http, server, signer, slack_api, "schedule <#C0TRIO|trio> 2026-11-25 09:00 local Good morning!"
+    )
+    clock.set(datetime(2026, 11, 24, 19, 0, 30, tzinfo=UTC))
+    await tick(server)
+    clock.set(datetime(2026, 11, 25, 1, 0, tzinfo=UTC))
+    await slack_api.wait_for("chat.postMessage", 2, timeout=10)
+
+    answer = await schedule(http, server, signer, slack_api, "cancel 1")
+    assert "Campaign *#1* cancelled. 2 messages that had not gone out yet will not be sent." in answer
+    again = await schedule(http, server, signer, slack_api, "cancel 1")
+    assert "has already ended (cancelled)" in again
+
+    clock.set(datetime(2026, 11, 25, 15, 0, tzinfo=UTC))  # past everyone's 09:00
+    await schedule(http, server, signer, slack_api, "schedule <@USGP> now One more thing")
+    await slack_api.wait_for("chat.postMessage", 4, timeout=10)  # progress DM #2 and its one message
+    assert set(campaign_dms(slack_api, 2)) == {"USGP"}
+    assert set(campaign_dms(slack_api, 1)) == {"USGP"}  # Mette and Jake never got campaign 1
+    states = {target: (row.state, row.last_error) for target, row in (await outbox(server)).items()}
+    assert states == {"USGP": ("sent", None), "UCPH": ("dead", "cancelled"), "UNYC": ("dead", "cancelled")}
+    last = progress_updates(slack_api)
+    assert (
+        "was cancelled" in last[-1]
+        and "Stopped by the cancellation: 2" in last[-1]
+        or any("was cancelled" in text and "Stopped by the cancellation: 2" in text for text in last)
+    )
+
+
+async def test_a_weekly_campaign_makes_one_occurrence_a_week_even_when_the_tick_runs_twice(
+    server: Server,
+    http: aiohttp.ClientSession,
+    signer: SlackRequestFactory,
+    slack_api: FakeSlackApi,
+    clock: FrozenClock,
+) -> None:
+    shown = await schedule(
+        http,
+        server,
+        signer,
+        slack_api,
+        "schedule <@U1> <@U2> every tuesday 10:00 Weekly AI tip: ask it to critique your draft.",
+    )
+    assert "every Tuesday at 10:00 (Europe/Copenhagen)" in shown  # it is Tuesday 10:30: next week
+    await tick(server)
+    assert await outbox(server) == {}
+
+    clock.set(datetime(2026, 12, 1, 9, 0, 30, tzinfo=UTC))  # Tuesday 10:00:30 in Copenhagen
+    core = server.core
+    await asyncio.gather(tick(server), tick(server), core.services.campaigns.tick(clock.now()))
+    await core.services.campaigns.tick(clock.now())
+    clock.set(datetime(2026, 12, 8, 9, 0, 30, tzinfo=UTC))
+    await asyncio.gather(core.services.campaigns.tick(clock.now()), core.services.campaigns.tick(clock.now()))
+
+    occurrences = await rows(server, CampaignOccurrence)
+    assert sorted(o.occurrence for o in occurrences) == ["2026-12-01", "2026-12-08"]
+    keys = sorted(
+        row.idempotency_key
+        for row in await rows(server, OutboxMessage, col(OutboxMessage.campaign) == "campaign:1")
+    )
+    assert keys == [
+        "campaign:1:U1:2026-12-01",
+        "campaign:1:U1:2026-12-08",
+        "campaign:1:U2:2026-12-01",
+        "campaign:1:U2:2026-12-08",
+    ]
+    campaign = (await rows(server, Campaign))[0]
+    assert campaign.next_occurrence == "2026-12-15"
+    listed = await schedule(http, server, signer, slack_api, "list")
+    assert "*#1*" in listed and "every Tuesday at 10:00" in listed and "2 people" in listed
+
+
+@pytest.mark.parametrize(
+    "words, says",
+    [
+        ("schedule", "Say who should get it"),
+        ("schedule somebody now hi", "“somebody” is not an audience"),
+        ("schedule everyone", "Say when"),
+        ("schedule everyone tomorrow hi", "“tomorrow” is not a time"),
+        ("schedule everyone every someday 10:00 hi", "“someday” is not a weekday"),
+        ("schedule everyone every friday 9am hi", "“9am” is not a time of day"),
+        ("schedule everyone 2026-02-30 09:00 hi", "“2026-02-30” is not a date in the calendar"),
+        ("schedule everyone 2026-11-01 09:00 hi", "2026-11-01 09:00 has already passed"),
+        ("schedule everyone now", "Say what to send"),
+        ("schedule everyone now lesson:no-such-lesson", "There is no lesson “no-such-lesson”"),
+        ("schedule track:astrology now hi", "There is no track “astrology”"),
+        ("schedule everyone now track:astrology", "There is no track “astrology”"),
+        ("status 42", "There is no campaign #42"),
+        ("cancel soon", "There is no campaign #soon"),
+        ("launch", "Usage:"),
+    ],
+)
+async def test_bad_campaign_words_get_a_clear_answer_and_store_nothing(
+    server: Server,
+    http: aiohttp.ClientSession,
+    signer: SlackRequestFactory,
+    slack_api: FakeSlackApi,
+    words: str,
+    says: str,
+) -> None:
+    shown = await schedule(http, server, signer, slack_api, words)
+    assert says in shown and "Usage:" in shown
+    assert await rows(server, Campaign) == []
+    assert await rows(server, OutboxMessage) == []
+
+
+async def test_only_admins_may_run_campaigns(
+    server: Server, http: aiohttp.ClientSession, signer: SlackRequestFactory, slack_api: FakeSlackApi
+) -> None:
+    answer = await slash(http, server, signer, slack_api, "nudge schedule everyone now hi", user_id="U1")
+    assert "needs the *admin* role" in text_of(answer)
+    assert await rows(server, Campaign) == []
+
+
+def buttons(payload: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (element.get("action_id", ""), element.get("value", ""))
+        for block in payload.get("blocks", [])
+        if block.get("type") == "actions"
+        for element in block.get("elements", [])
+    ]
+
+
+async def test_a_lesson_campaign_sends_the_lesson_with_its_buttons_and_skips_people_who_stopped(
+    server: Server,
+    http: aiohttp.ClientSession,
+    signer: SlackRequestFactory,
+    slack_api: FakeSlackApi,
+    clock: FrozenClock,
+) -> None:
+    slack_api.add_user("U3", "carl", tz="Europe/Copenhagen")
+    await slash(http, server, signer, slack_api, "learn enrol <@U3>", user_id="UADMIN")
+    stopped = await slash(http, server, signer, slack_api, "learn stop", user_id="U3", user_name="carl")
+    assert stopped["response_type"] == "ephemeral"
+
+    await schedule(http, server, signer, slack_api, "schedule <@U1> <@U2> <@U3> now lesson:foundations-03")
+    shown = await until_done(slack_api, clock)
+    assert counts_in(shown[-1]) == {"sent": 2, "failed": 0, "pending": 0, "total": 2}
+    lessons = {
+        call.args["channel"]: call.args
+        for call in slack_api.calls_to("chat.postMessage")
+        if call.args["channel"] in {"U1", "U2", "U3"}
+        and buttons(call.args)
+        and str(call.args.get("metadata", "")).find("campaign:1:") >= 0
+    }
+    assert set(lessons) == {"U1", "U2"}  # Carl stopped learning: no lesson for him
+    assert ("learn.start", "foundations-03") in buttons(lessons["U1"])
+    # Bo's Slack locale is Danish, so his copy of the lesson is the Danish one.
+    assert lessons["U1"]["text"] != lessons["U2"]["text"]
+
+
+async def test_a_track_campaign_sends_each_person_their_next_lesson(
+    server: Server,
+    http: aiohttp.ClientSession,
+    signer: SlackRequestFactory,
+    slack_api: FakeSlackApi,
+    clock: FrozenClock,
+) -> None:
+    await schedule(http, server, signer, slack_api, "schedule <@U1> now track:foundations")
+    shown = await until_done(slack_api, clock)
+    assert counts_in(shown[-1])["sent"] == 1
+    dm = next(c.args for c in slack_api.calls_to("chat.postMessage") if c.args["channel"] == "U1")
+    assert any(action == "learn.start" and "foundations-" in value for action, value in buttons(dm))

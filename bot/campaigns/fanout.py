@@ -17,7 +17,7 @@ from bot.delivery.outbox import OutboxService, Outgoing
 from bot.domain import Platform
 from bot.i18n import resolve_locale
 from bot.messages import Message
-from bot.ports import Member, Messengers
+from bot.ports import Messengers
 from bot.text import Text, UserText
 from storage import campaigns as store
 from storage.engine import Database
@@ -98,13 +98,12 @@ class FanOutService:
         return lessons
 
     async def recipients(
-        self, platform: Platform, audience: aud.Audience, content: Content, *, need_zones: bool, now: datetime
+        self, platform: Platform, audience: aud.Audience, content: Content, *, now: datetime
     ) -> tuple[list[Recipient], int]:
         """Everyone who should get a message, with their zone and language; and how many were skipped."""
         ids = list(dict.fromkeys(await self.people(platform, audience)))
-        directory: dict[str, Member] = {}
-        if need_zones or isinstance(audience, aud.Channel | aud.Everyone):
-            directory = {m.user_id: m for m in await self._messengers.get(platform).directory()}
+        # One bulk read (cached by the messenger) tells bots, deactivated accounts, zones and languages.
+        directory = {m.user_id: m for m in await self._messengers.get(platform).directory()}
         humans = [
             uid
             for uid in ids

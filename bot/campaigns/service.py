@@ -302,7 +302,6 @@ class CampaignService:
                 platform,
                 aud.decode(campaign.audience),
                 content,
-                need_zones=getattr(when, "local", False),
                 now=now,
             )
         except DeliveryError as error:
