@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.actions import ActionContext
@@ -26,7 +28,7 @@ from bot.text import Markup, MentionUser, Text, UserText
 from storage import learning as store
 from storage import people as people_store
 from storage.engine import Database
-from storage.models import LearningEnrolment
+from storage.models import LearningEnrolment, LessonProgress
 
 log = logging.getLogger(__name__)
 
@@ -759,23 +761,25 @@ class LearningService:
     # ---- the weekly tick -----------------------------------------------------------------
 
     async def tick(self, now: datetime) -> str:
-        """Enqueue every lesson, reminder, snoozed lesson and follow-up that is due now."""
-        recipients = await self._recipients(now)
-        lessons = await self._weekly(recipients, now)
-        snoozed = await self._snoozed(recipients, now)
-        reminders = await self._reminders(recipients, now)
-        followups = await self._followups(recipients, now)
-        return f"{lessons} lessons, {snoozed} snoozed, {reminders} reminders, {followups} follow-ups"
+        """Enqueue every lesson, reminder, snoozed lesson and follow-up that is due now.
 
-    async def _recipients(self, now: datetime) -> dict[tuple[str, str], Recipient]:
+        One read for all of it: the tick runs every few minutes and usually finds nothing due."""
         async with self._db.session() as session:
-            rows = await store.active_with_people(session, now=now)
-        return {
+            people = await store.active_with_people(session, now=now)
+            snoozed = await store.snoozed_due(session, now=now)
+            unfinished = await store.reminders_due(session, delivered_before=now - REMINDER_AFTER, now=now)
+            finished = await store.followups_due(session, completed_before=now - FOLLOWUP_EVERY)
+        recipients = {
             (row.platform, row.user_id): Recipient(
                 row, _zone(tz, self._default_tz), _locale(locale, self._default_locale)
             )
-            for row, tz, locale in rows
+            for row, tz, locale in people
         }
+        lessons = await self._weekly(recipients, now)
+        back = await self._snoozed(recipients, snoozed)
+        reminders = await self._reminders(recipients, unfinished, now)
+        followups = await self._followups(recipients, finished, now)
+        return f"{lessons} lessons, {back} snoozed, {reminders} reminders, {followups} follow-ups"
 
     def _weekly_slot(self, recipient: Recipient, now: datetime) -> datetime:
         enrolment = recipient.enrolment
@@ -830,9 +834,9 @@ class LearningService:
             sent += 1
         return sent
 
-    async def _snoozed(self, recipients: dict[tuple[str, str], Recipient], now: datetime) -> int:
-        async with self._db.session() as session:
-            rows = await store.snoozed_due(session, now=now)
+    async def _snoozed(
+        self, recipients: dict[tuple[str, str], Recipient], rows: Sequence[LessonProgress]
+    ) -> int:
         count = 0
         for row in rows:
             recipient = recipients.get((row.platform, row.user_id))
@@ -857,9 +861,9 @@ class LearningService:
             count += 1
         return count
 
-    async def _reminders(self, recipients: dict[tuple[str, str], Recipient], now: datetime) -> int:
-        async with self._db.session() as session:
-            rows = await store.reminders_due(session, delivered_before=now - REMINDER_AFTER, now=now)
+    async def _reminders(
+        self, recipients: dict[tuple[str, str], Recipient], rows: Sequence[Any], now: datetime
+    ) -> int:
         count = 0
         for progress, _enrolment in rows:
             recipient = recipients.get((progress.platform, progress.user_id))
@@ -905,9 +909,9 @@ class LearningService:
             count += 1
         return count
 
-    async def _followups(self, recipients: dict[tuple[str, str], Recipient], now: datetime) -> int:
-        async with self._db.session() as session:
-            rows = await store.followups_due(session, completed_before=now - FOLLOWUP_EVERY)
+    async def _followups(
+        self, recipients: dict[tuple[str, str], Recipient], rows: Sequence[Any], now: datetime
+    ) -> int:
         count = 0
         for enrolment, sent in rows:
             recipient = recipients.get((enrolment.platform, enrolment.user_id))

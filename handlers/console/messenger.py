@@ -20,6 +20,7 @@ class ConsoleMessenger:
         self._user = user  # the one person at this terminal
         self._ids = itertools.count(1)
         self.pending_forms: list[Form] = []
+        self.dm_buttons: tuple[Button, ...] = ()  # of the latest DM to the person at the terminal
         self.on_buttons: Callable[[tuple[Button, ...]], None] | None = None  # set by the shell
 
     def _print(self, label: str, message: Message) -> MessageRef:
@@ -36,8 +37,10 @@ class ConsoleMessenger:
 
     async def dm(self, user_id: str, message: Message, *, key: str | None = None) -> MessageRef:
         ref = self._print(f"DM to @{user_id}", message)
-        if message.buttons and self.on_buttons and user_id in {self._user, ""}:
-            self.on_buttons(message.buttons)  # a lesson from the outbox can be answered with its numbers
+        if message.buttons and user_id in {self._user, ""}:
+            self.dm_buttons = message.buttons  # a lesson from the outbox can be answered with its numbers
+            if self.on_buttons:
+                self.on_buttons(message.buttons)
         return ref
 
     async def find_sent(
