@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import String, and_, cast, exists, literal, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,6 +16,7 @@ from storage.upsert import insert_if_absent
 
 SCHEDULED, SENDING, DONE, CANCELLED = "scheduled", "sending", "done", "cancelled"
 CANCELLED_REASON = "cancelled"
+STOPPED_LEARNING_REASON = "stopped_learning"
 
 
 async def create(session: AsyncSession, **values: Any) -> Campaign:
@@ -241,3 +242,28 @@ async def not_learning(
         )
         found.update(result.all())
     return found
+
+
+async def withdraw_stopped_learners(session: AsyncSession, *, now: datetime) -> int:
+    """Lesson messages of running campaigns still waiting for people who have since stopped or
+    paused learning are not sent: a person who stops mid-campaign gets nothing more."""
+    lesson_campaigns = select(literal("campaign:") + cast(Campaign.id, String)).where(
+        col(Campaign.content_kind).in_(("lesson", "track")),
+        col(Campaign.status).in_((SCHEDULED, SENDING)),
+    )
+    stopped = exists().where(
+        col(LearningEnrolment.platform) == col(OutboxMessage.platform),
+        col(LearningEnrolment.user_id) == col(OutboxMessage.target),
+        or_(col(LearningEnrolment.stopped_at).is_not(None), col(LearningEnrolment.paused_until) > now),
+    )
+    result = await (await session.connection()).execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.state).in_((outbox.PENDING, outbox.FAILED)),
+            col(OutboxMessage.campaign).in_(lesson_campaigns),
+            stopped,
+        )
+        .values(state=outbox.DEAD, last_error=STOPPED_LEARNING_REASON)
+        .returning(col(OutboxMessage.id))
+    )
+    return len(result.all())

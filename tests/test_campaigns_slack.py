@@ -91,6 +91,7 @@ async def rows(server: Server, model: Any, *where: Any) -> list[Any]:
         return list((await session.exec(select(model).where(*where))).all())
 
 
+@pytest.mark.timeout(900)  # 2,000 real HTTP sends; slow on a busy CI machine
 async def test_a_campaign_to_a_channel_of_2000_reaches_each_member_once_with_live_progress(
     server: Server,
     http: aiohttp.ClientSession,
@@ -144,6 +145,7 @@ async def test_a_campaign_to_a_channel_of_2000_reaches_each_member_once_with_liv
     assert sent == sorted(sent)  # progress only moves forward
 
 
+@pytest.mark.timeout(900)
 async def test_a_restart_half_way_loses_and_duplicates_nothing(
     settings: Settings,
     http: aiohttp.ClientSession,
@@ -259,11 +261,7 @@ async def test_cancel_stops_the_messages_that_have_not_gone_out(
     states = {target: (row.state, row.last_error) for target, row in (await outbox(server)).items()}
     assert states == {"USGP": ("sent", None), "UCPH": ("dead", "cancelled"), "UNYC": ("dead", "cancelled")}
     last = progress_updates(slack_api)
-    assert (
-        "was cancelled" in last[-1]
-        and "Stopped by the cancellation: 2" in last[-1]
-        or any("was cancelled" in text and "Stopped by the cancellation: 2" in text for text in last)
-    )
+    assert any("was cancelled" in text and "stopped learning: 2" in text for text in last)
 
 
 async def test_a_weekly_campaign_makes_one_occurrence_a_week_even_when_the_tick_runs_twice(
@@ -400,3 +398,53 @@ async def test_a_track_campaign_sends_each_person_their_next_lesson(
     assert counts_in(shown[-1])["sent"] == 1
     dm = next(c.args for c in slack_api.calls_to("chat.postMessage") if c.args["channel"] == "U1")
     assert any(action == "learn.start" and "foundations-" in value for action, value in buttons(dm))
+
+
+async def test_a_person_who_stops_learning_mid_campaign_gets_nothing_more(
+    server: Server,
+    http: aiohttp.ClientSession,
+    signer: SlackRequestFactory,
+    slack_api: FakeSlackApi,
+    clock: FrozenClock,
+) -> None:
+    slack_api.add_user("U3", "carl", tz="Europe/Copenhagen")
+    await slash(http, server, signer, slack_api, "learn enrol <@U1> <@U3>", user_id="UADMIN")
+    await schedule(
+        http, server, signer, slack_api, "schedule <@U1> <@U3> 2026-11-25 09:00 local lesson:foundations-04"
+    )
+    clock.set(datetime(2026, 11, 24, 19, 0, 30, tzinfo=UTC))
+    await tick(server)
+    assert {target: row.state for target, row in (await outbox(server)).items()} == {
+        "U1": "pending",
+        "U3": "pending",
+    }
+
+    await slash(http, server, signer, slack_api, "learn stop", user_id="U3", user_name="carl")
+    clock.advance(timedelta(minutes=1))
+    await tick(server)
+    clock.set(datetime(2026, 11, 25, 8, 0, 30, tzinfo=UTC))  # 09:00 in Copenhagen for both
+    shown = await until_done(slack_api, clock)
+    assert set(campaign_dms(slack_api)) == {"U1"}
+    assert (await outbox(server))["U3"].last_error == "stopped_learning"
+    assert counts_in(shown[-1]) == {"sent": 1, "failed": 0, "pending": 0, "total": 2}
+    assert "stopped learning: 1" in shown[-1]
+
+
+async def test_here_means_the_members_of_the_channel_the_admin_typed_in(
+    server: Server,
+    http: aiohttp.ClientSession,
+    signer: SlackRequestFactory,
+    slack_api: FakeSlackApi,
+    clock: FrozenClock,
+) -> None:
+    answer = await schedule(http, server, signer, slack_api, "schedule here now Coffee and prompts at 3 pm")
+    assert "Campaign *#1* scheduled" in answer
+    shown = await until_done(slack_api, clock)
+    assert set(campaign_dms(slack_api)) == {"UADMIN", "U1", "U2"}  # #general, without the bot itself
+    assert counts_in(shown[-1]) == {"sent": 3, "failed": 0, "pending": 0, "total": 3}
+    status = await schedule(http, server, signer, slack_api, "status 1")
+    assert "Campaign #1" in status.replace("*", "") and "is done" in status and "Sent *3*" in status
+    direct = await slash(
+        http, server, signer, slack_api, "nudge schedule here now hi", user_id="UADMIN", channel_id="DUADMIN"
+    )
+    assert "in a direct chat, name a #channel" in text_of(direct)

@@ -16,11 +16,17 @@ from bot.parsing import ChannelArg, UserArg
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 EVERYONE_WORDS = {"everyone", "alle"}
+HERE_WORDS = {"here", "her"}
 
 
 @dataclass(frozen=True)
 class Everyone:
     """Everyone the bot knows on the platform."""
+
+
+@dataclass(frozen=True)
+class Here:
+    """The channel the command was typed in (in Teams: its team); the service names it."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,7 @@ class Track:
     name: str
 
 
-Audience = Everyone | Channel | People | Function | Track
+Audience = Everyone | Here | Channel | People | Function | Track
 
 
 def parse_audience(tokens: Sequence[Token]) -> tuple[Audience, int]:
@@ -61,6 +67,8 @@ def parse_audience(tokens: Sequence[Token]) -> tuple[Audience, int]:
     word = first.word
     if word in EVERYONE_WORDS:
         return Everyone(), 1
+    if word in HERE_WORDS:
+        return Here(), 1
     kind, sep, name = word.partition(":")
     if sep and kind in {"function", "funktion"}:
         return Function(_name(name, "nudge.error.function_name")), 1

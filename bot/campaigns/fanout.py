@@ -81,6 +81,8 @@ class FanOutService:
             case aud.Everyone():
                 async with self._db.session() as session:
                     return await store.known_people(session, platform=platform.value)
+            case aud.Here():
+                raise AudienceUnavailable("no_channel")
             case aud.Channel(channel_id, _):
                 return await self._messengers.get(platform).members(channel_id)
             case aud.People(user_ids):

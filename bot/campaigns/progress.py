@@ -12,7 +12,7 @@ from bot.messages import Message, Note, Section
 from bot.text import Markup, Text
 
 BAR_WIDTH = 20
-CANCELLED_REASON = "cancelled"
+WITHDRAWN = {"cancelled", "stopped_learning"}  # not failures: we chose not to send them
 
 Translate = Callable[..., Text]
 
@@ -22,7 +22,7 @@ class Counts:
     sent: int
     failed: int  # given up: the platform refused, or too many attempts
     pending: int  # waiting, being sent, or retrying after a transient error
-    cancelled: int
+    cancelled: int  # withdrawn: the campaign was cancelled, or the person stopped learning
     reasons: tuple[tuple[str, int], ...]  # failure reason → how many (cancelled ones excluded)
 
     @property
@@ -31,13 +31,13 @@ class Counts:
 
     @classmethod
     def of(cls, by_state: dict[str, int], reasons: list[tuple[str, int]]) -> Counts:
-        cancelled = sum(n for reason, n in reasons if reason == CANCELLED_REASON)
+        cancelled = sum(n for reason, n in reasons if reason in WITHDRAWN)
         return cls(
             sent=by_state.get("sent", 0),
             failed=by_state.get("dead", 0) - cancelled,
             pending=by_state.get("pending", 0) + by_state.get("sending", 0) + by_state.get("failed", 0),
             cancelled=cancelled,
-            reasons=tuple((reason, n) for reason, n in reasons if reason != CANCELLED_REASON),
+            reasons=tuple((reason, n) for reason, n in reasons if reason not in WITHDRAWN),
         )
 
 

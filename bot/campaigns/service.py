@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -108,6 +109,11 @@ class CampaignService:
             self._check_learning(request)
         except CampaignInputError as error:
             raise UsageError(error.key, **error.params) from None
+        if isinstance(request.audience, aud.Here):
+            conversation = ctx.origin.conversation
+            if conversation.is_direct:
+                raise UsageError("nudge.error.here_direct")
+            request = replace(request, audience=aud.Channel(conversation.conversation_id, conversation.name))
         platform = ctx.identity.platform
         kind, value = content_of.encode(request.content)
         first = sched.first_occurrence(request.when, now=now, tz=self._tz)
@@ -259,6 +265,7 @@ class CampaignService:
         """Fan out every due occurrence, and watch every campaign still sending (after a restart
         its progress message picks up where it was)."""
         async with self._db.session() as session:
+            withdrawn = await store.withdraw_stopped_learners(session, now=now)
             due = await store.due(session, now=now)
         ran = 0
         for campaign in due:
@@ -276,7 +283,10 @@ class CampaignService:
         for campaign in sending:
             assert campaign.id is not None
             self.watchers.watch(campaign.id)
-        return f"fanned out {ran} campaign occurrence(s); {len(sending)} campaign(s) sending"
+        return (
+            f"fanned out {ran} campaign occurrence(s); {len(sending)} campaign(s) sending; "
+            f"{withdrawn} lesson message(s) withdrawn from people who stopped learning"
+        )
 
     async def run_due(self, campaign_id: int) -> int:
         """Fan out the campaign's next occurrence if it is due; 1 if one was fanned out."""
@@ -427,6 +437,8 @@ class CampaignService:
                 return ctx.t("nudge.audience.everyone")
             case aud.Channel(channel_id, name):
                 return Text.of(ChannelLink(channel_id, name))
+            case aud.Here():
+                return ctx.t("nudge.audience.here")
             case aud.People(user_ids):
                 return ctx.t("nudge.audience.people", count=len(user_ids))
             case aud.Function(name):
