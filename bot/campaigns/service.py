@@ -468,7 +468,10 @@ class CampaignService:
                 )
         raise TypeError(when)
 
-    async def close(self) -> None:
+    async def close(self, grace_seconds: float = 5.0) -> None:
+        """Give fan-outs in hand a moment to finish (the tick would redo them anyway), then stop."""
+        if self._fanouts:
+            await asyncio.wait(list(self._fanouts), timeout=grace_seconds)
         for task in list(self._fanouts):
             task.cancel()
         for task in list(self._fanouts):
