@@ -421,3 +421,20 @@ async def champions(session: AsyncSession, *, platform: str, function: str) -> S
         .order_by(col(RoleGrant.granted_at))
     )
     return result.all()
+
+
+async def fill_timezones(session: AsyncSession, *, platform: str, zones: dict[str, str]) -> int:
+    """Store time zones read from the platform's directory for people whose zone we did not know."""
+    changed = 0
+    for user_id, zone in zones.items():
+        result = await session.exec(
+            update(Person)
+            .where(
+                col(Person.platform) == platform,
+                col(Person.user_id) == user_id,
+                col(Person.timezone).is_(None),
+            )
+            .values(timezone=zone)
+        )
+        changed += result.rowcount or 0
+    return changed

@@ -348,3 +348,15 @@ async def test_finishing_the_foundations_starts_three_monthly_follow_ups(
     async with server.core.database.session() as session:
         answers = await store.followup_answers(session, platform="slack")
     assert answers == {"tried": 1}
+
+
+async def test_people_hr_enrolled_before_they_ever_spoke_get_lessons_at_their_slack_time_zone(
+    server: Server, clock: FrozenClock, slack_api: FakeSlackApi
+) -> None:
+    add_people(slack_api)  # cy is in Singapore according to Slack, and has never written to the bot
+    clock.set(datetime(2026, 11, 23, 6, 0, tzinfo=UTC))
+    assert "Enrolled 1 people" in await say(server, "UADMIN", "learn enrol <@U3|cy>")
+    sent = await run_until(server, clock, slack_api, datetime(2026, 11, 24, 12, tzinfo=UTC))
+    lessons = [s for s in sent if "What generative AI is" in s.text]
+    assert [(s.to, s.at) for s in lessons] == [("U3", datetime(2026, 11, 24, 2, tzinfo=UTC))]
+    assert len(slack_api.calls_to("users.list")) == 1  # one bulk read, not one call per nudge

@@ -37,6 +37,7 @@ FOLLOWUP_EVERY = timedelta(days=30)
 FOLLOWUPS = 3
 AI_USE_EVERY = 3  # the "did you use an AI tool this week?" check comes with every third lesson done
 COMMENT_LIMIT = 1000
+DIRECTORY_EVERY = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ class LearningService:
         self._rules = rules
         self._default_tz = default_timezone
         self._default_locale = default_locale
+        self._directory_read: dict[str, datetime] = {}
+        self._zones: dict[tuple[str, str], str] = {}  # from the last directory reads, for people not met yet
 
     # ---- the contract other features use -------------------------------------------------
 
@@ -769,9 +772,12 @@ class LearningService:
             snoozed = await store.snoozed_due(session, now=now)
             unfinished = await store.reminders_due(session, delivered_before=now - REMINDER_AFTER, now=now)
             finished = await store.followups_due(session, completed_before=now - FOLLOWUP_EVERY)
+        directory = await self._directory_zones({row.platform for row, tz, _ in people if tz is None}, now)
         recipients = {
             (row.platform, row.user_id): Recipient(
-                row, _zone(tz, self._default_tz), _locale(locale, self._default_locale)
+                row,
+                _zone(tz or directory.get((row.platform, row.user_id)), self._default_tz),
+                _locale(locale, self._default_locale),
             )
             for row, tz, locale in people
         }
@@ -780,6 +786,25 @@ class LearningService:
         reminders = await self._reminders(recipients, unfinished, now)
         followups = await self._followups(recipients, finished, now)
         return f"{lessons} lessons, {back} snoozed, {reminders} reminders, {followups} follow-ups"
+
+    async def _directory_zones(self, platforms: set[str], now: datetime) -> dict[tuple[str, str], str]:
+        """Time zones of people who never spoke to the bot (HR enrolled them), from one bulk read of the
+        platform's directory (Slack users.list), at most once an hour, and stored for next time."""
+        for platform in sorted(platforms):
+            last = self._directory_read.get(platform)
+            if last is not None and now - last < DIRECTORY_EVERY:
+                continue
+            self._directory_read[platform] = now
+            try:
+                members = await self._messengers.get(Platform(platform)).directory()
+            except Exception as error:  # a directory is a nicety: the organisation's zone still works
+                log.info("directory not read", extra={"platform": platform, "reason": type(error).__name__})
+                continue
+            found = {member.user_id: member.timezone for member in members if member.timezone}
+            async with self._db.session() as session:
+                await store.fill_timezones(session, platform=platform, zones=found)
+            self._zones.update({(platform, user_id): zone for user_id, zone in found.items()})
+        return self._zones
 
     def _weekly_slot(self, recipient: Recipient, now: datetime) -> datetime:
         enrolment = recipient.enrolment
