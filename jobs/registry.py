@@ -40,7 +40,7 @@ JOBS: tuple[JobSpec, ...] = (
         period_format="%Y-%m-%d",
     ),
     JobSpec(
-        job_id="learning",
+        job_id="learning_tick",
         description="send the weekly lessons at each person's local time, reminders and follow-ups",
         func=learning_tick.run,
         cron={"minute": "*/5"},

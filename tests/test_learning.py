@@ -74,7 +74,7 @@ async def settle(server: Server) -> None:
 
 async def run_until(server: Server, clock: FrozenClock, slack: FakeSlackApi, until: datetime) -> list[Sent]:
     """Step the frozen clock an hour at a time, running the lesson tick as the scheduler would."""
-    job = registry.find("learning")
+    job = registry.find("learning_tick")
     assert job is not None
     sent: list[Sent] = []
     seen = len(slack.calls_to("chat.postMessage"))
@@ -330,7 +330,7 @@ async def test_finishing_the_foundations_starts_three_monthly_follow_ups(
     async with server.core.database.session() as session:
         ana = await store.enrolment(session, platform="slack", user_id="U1")
     assert ana is not None and ana.foundations_completed_at == clock.now()
-    job = registry.find("learning")
+    job = registry.find("learning_tick")
     assert job is not None
     followups = []
     for _month in range(5):

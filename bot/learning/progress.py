@@ -87,10 +87,11 @@ class ProgressCommands(LearningBase):
             lines.append(
                 ctx.t(
                     "learn.report.line",
-                    track=ctx.t(f"learn.track.{group.track}")
-                    if group.track != paths.OTHER
-                    else ctx.t("learn.report.other"),
-                    function=ctx.t(f"learn.function.{group.function}"),
+                    group=ctx.t("learn.report.other")
+                    if group.track == paths.OTHER
+                    else ctx.t(f"learn.track.{group.track}")
+                    + Text.of(Markup(" / "))
+                    + ctx.t(f"learn.function.{group.function}"),
                     people=group.people,
                     delivered=group.delivered,
                     opened=group.opened,
@@ -100,7 +101,10 @@ class ProgressCommands(LearningBase):
             )
         if hidden:
             lines.append(ctx.t("learn.report.hidden", people=hidden, minimum=paths.MIN_GROUP))
-        ratings = sum(group.rating_sum for group in groups), sum(group.rating_count for group in groups)
+        ratings = (
+            sum(row.rating_sum for row in rows),
+            sum(row.rating_count for row in rows),
+        )  # everyone counts
         kpis = [ctx.t("learn.report.completed", completed=completed, total=total)]
         if ratings[1]:
             kpis.append(ctx.t("learn.report.satisfaction", rating=Markup(f"{ratings[0] / ratings[1]:.1f}")))
