@@ -6,6 +6,7 @@ needs the platform and the database and lives in the service.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -94,32 +95,32 @@ def _name(name: str, key: str) -> str:
 
 
 def encode(audience: Audience) -> str:
-    """One line for the campaign row: `everyone`, `channel:C1:name`, `people:U1,U2`, `function:x`…"""
+    """JSON for the campaign row; platform ids may hold any character (Teams' `29:…`, `19:…@thread`)."""
     match audience:
         case Everyone():
-            return "everyone"
+            return json.dumps({"kind": "everyone"})
         case Channel(channel_id, name):
-            return f"channel:{channel_id}:{name}"
+            return json.dumps({"kind": "channel", "id": channel_id, "name": name})
         case People(user_ids):
-            return "people:" + ",".join(user_ids)
+            return json.dumps({"kind": "people", "ids": list(user_ids)})
         case Function(name):
-            return f"function:{name}"
+            return json.dumps({"kind": "function", "name": name})
         case Track(name):
-            return f"track:{name}"
+            return json.dumps({"kind": "track", "name": name})
     raise TypeError(audience)
 
 
 def decode(stored: str) -> Audience:
-    kind, _, rest = stored.partition(":")
+    data = json.loads(stored)
+    kind = data.get("kind")
     if kind == "everyone":
         return Everyone()
     if kind == "channel":
-        channel_id, _, name = rest.partition(":")
-        return Channel(channel_id, name)
+        return Channel(data["id"], data.get("name", ""))
     if kind == "people":
-        return People(tuple(rest.split(",")) if rest else ())
+        return People(tuple(data["ids"]))
     if kind == "function":
-        return Function(rest)
+        return Function(data["name"])
     if kind == "track":
-        return Track(rest)
+        return Track(data["name"])
     raise ValueError(f"not a stored audience: {stored!r}")

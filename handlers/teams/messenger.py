@@ -116,6 +116,10 @@ class TeamsMessenger:
         found: list[str] = []
 
         async def read(turn_context: TurnContext) -> None:
+            # A proactive turn carries no channelData, which TeamsInfo reads for the team id;
+            # without one it asks for the conversation's own members, which for a channel is its team.
+            if turn_context.activity.channel_data is None:
+                turn_context.activity.channel_data = {}
             token: str | None = None
             while True:
                 page = await TeamsInfo.get_paged_members(turn_context, token, 500)
