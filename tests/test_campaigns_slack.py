@@ -20,7 +20,7 @@ from bot.config import Settings
 from jobs.registry import find
 from jobs.runner import run_job
 from storage.models import Campaign, CampaignOccurrence, OutboxMessage
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, make_settings
+from tests.conftest import BOT_TOKEN, NOW, SIGNING_SECRET, make_settings
 from tests.fakes import FakeSlackApi, SlackRequestFactory
 from tests.test_slack_http import slash, text_of
 
@@ -135,6 +135,8 @@ async def test_a_campaign_to_a_channel_of_2000_reaches_each_member_once_with_liv
     first = [c for c in slack_api.calls_to("chat.postMessage") if c.args["channel"] == "UADMIN"]
     assert len(first) == 1 and "Campaign #1" in text_of(first[0].args).replace("*", "")
     assert len(shown) >= 2
+    looks = (clock.now() - NOW) / timedelta(seconds=3)
+    assert len(shown) <= looks + 2  # one edit per 3 s of the Clock at most (plus the first and the last)
     final = counts_in(shown[-1])
     assert final == {"sent": STAFF - 2, "failed": 3, "pending": 0, "total": STAFF + 1}
     assert "`account_inactive` × 2" in shown[-1] and "`channel_not_found` × 1" in shown[-1]
