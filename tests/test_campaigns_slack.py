@@ -323,6 +323,7 @@ async def test_a_weekly_campaign_makes_one_occurrence_a_week_even_when_the_tick_
         ("schedule everyone now", "Say what to send"),
         ("schedule everyone now lesson:no-such-lesson", "There is no lesson “no-such-lesson”"),
         ("schedule track:astrology now hi", "There is no track “astrology”"),
+        ("schedule function:astrologers now hi", "There is no function “astrologers”. Use one of: `sales`"),
         ("schedule everyone now track:astrology", "There is no track “astrology”"),
         ("status 42", "There is no campaign #42"),
         ("cancel soon", "There is no campaign #soon"),

@@ -17,6 +17,10 @@ class Lessons(Protocol):
 
     def has_track(self, name: str) -> bool: ...
 
+    def functions(self) -> tuple[str, ...]:
+        """The job functions learners choose from (sales, finance, …)."""
+        ...
+
     async def lesson_message(
         self, *, platform: Platform, user_id: str, lesson_id: str, locale: str
     ) -> Message:
@@ -45,6 +49,11 @@ class FromLearning:
 
     def has_track(self, name: str) -> bool:
         return name in self._service.curriculum.tracks()
+
+    def functions(self) -> tuple[str, ...]:
+        from bot.learning.inputs import CHOOSABLE_FUNCTIONS
+
+        return tuple(CHOOSABLE_FUNCTIONS)
 
     async def lesson_message(
         self, *, platform: Platform, user_id: str, lesson_id: str, locale: str

@@ -178,6 +178,12 @@ class CampaignService:
                 raise CampaignInputError("nudge.error.track_unknown", name=track)
         if isinstance(request.audience, aud.Track) and not lessons.has_track(request.audience.name):
             raise CampaignInputError("nudge.error.track_unknown", name=request.audience.name)
+        if isinstance(request.audience, aud.Function) and request.audience.name not in lessons.functions():
+            raise CampaignInputError(
+                "nudge.error.function_unknown",
+                name=request.audience.name,
+                allowed=Markup(", ".join(f"`{name}`" for name in lessons.functions())),
+            )
 
     async def _post_progress(self, ctx: CommandContext, campaign: Campaign) -> bool:
         """The command's own reply may be ephemeral (Slack) and cannot be edited, so the live view
