@@ -81,6 +81,8 @@ async def test_here_in_a_team_channel_reaches_the_team_through_personal_chats(
     else:
         raise AssertionError("the progress card never said done")
     assert any(c.operation == "paged_members" for c in connector.calls)  # read with TeamsInfo
+    answer = [a for a in connector.activities if "scheduled: now" in card_text(a)]
+    assert answer and "message in this channel" in card_text(answer[0])
     to_bo = [a for a in connector.activities_in("a:2bo") if "AI pilot starts Monday" in card_text(a)]
     assert len(to_bo) == 1
     final = card_text(updates[-1])

@@ -138,9 +138,7 @@ class CampaignService:
         if first.due <= now:
             self._start_now(campaign.id)
         lines = [ctx.t("nudge.scheduled", id=campaign.id, when=self._when_text(ctx, campaign))]
-        lines.append(
-            ctx.t("nudge.progress_where.dm" if where else "nudge.progress_where.none", id=campaign.id)
-        )
+        lines.append(ctx.t(f"nudge.progress_where.{where}", id=campaign.id))
         return ctx.reply(*lines)
 
     def _start_now(self, campaign_id: int) -> None:
@@ -185,30 +183,32 @@ class CampaignService:
                 allowed=Markup(", ".join(f"`{name}`" for name in lessons.functions())),
             )
 
-    async def _post_progress(self, ctx: CommandContext, campaign: Campaign) -> bool:
+    async def _post_progress(self, ctx: CommandContext, campaign: Campaign) -> str:
         """The command's own reply may be ephemeral (Slack) and cannot be edited, so the live view
         is a DM to the admin, or a post where they typed when a DM is impossible."""
         assert campaign.id is not None
         messenger = self._messengers.get(ctx.identity.platform)
         message = self._view(campaign, Counts(0, 0, 0, 0, ()))
         ref: MessageRef | None = None
+        where = "dm"
         try:
             ref = await messenger.dm(ctx.identity.user_id, message)
         except DeliveryError as error:
             conversation = ctx.origin.conversation
             if not conversation.is_direct:
+                where = "channel"
                 try:
                     ref = await messenger.post(conversation.conversation_id, message)
                 except DeliveryError:
                     log.warning("campaign progress message not posted: %s", error.reason)
         if ref is None:
-            return False
+            return "none"
         async with self._db.session() as session:
             await store.set_progress_ref(
                 session, campaign_id=campaign.id, channel_id=ref.channel_id, message_id=ref.message_id
             )
         campaign.progress_channel, campaign.progress_message = ref.channel_id, ref.message_id
-        return True
+        return where
 
     async def list(self, ctx: CommandContext) -> Reply:
         async with self._db.session() as session:
