@@ -128,7 +128,7 @@ async def test_a_campaign_to_a_channel_of_2000_reaches_each_member_once_with_liv
     assert "<!channel>" not in str(dm) and "<@U00001>" not in str(dm)  # their words never ping anyone
 
     pages = slack_api.calls_to("conversations.members")
-    assert len(pages) >= 2 and pages[1].args.get("cursor")  # read page by page
+    assert len(pages) >= 4 and any(page.args.get("cursor") for page in pages)  # read page by page
     assert len(slack_api.calls_to("users.list")) <= 5  # bots and zones from one bulk read
 
     # The admin's DM: posted once, then edited in place, never faster than one look per 3 s.

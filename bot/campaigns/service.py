@@ -82,6 +82,7 @@ class CampaignService:
         )
         self.watchers = ProgressWatchers(clock=clock, report=self.report, interval=progress_interval)
         self._fanouts: set[asyncio.Task[None]] = set()
+        self._running: set[int] = set()  # campaigns this process is fanning out right now
         self._shown: dict[int, Counts] = {}  # what each progress message shows now, to skip idle edits
 
     # ------------------------------------------------------------------ commands
@@ -295,7 +296,19 @@ class CampaignService:
         )
 
     async def run_due(self, campaign_id: int) -> int:
-        """Fan out the campaign's next occurrence if it is due; 1 if one was fanned out."""
+        """Fan out the campaign's next occurrence if it is due; 1 if one was fanned out.
+
+        Safe to run twice (another replica, a tick racing the command): the occurrence row is
+        unique and every outbox key is; within one process a second run simply steps aside."""
+        if campaign_id in self._running:
+            return 0
+        self._running.add(campaign_id)
+        try:
+            return await self._run_due(campaign_id)
+        finally:
+            self._running.discard(campaign_id)
+
+    async def _run_due(self, campaign_id: int) -> int:
         now = self._clock.now()
         async with self._db.session() as session:
             campaign = await store.get(session, campaign_id)
