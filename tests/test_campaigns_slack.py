@@ -20,6 +20,7 @@ from bot.config import Settings
 from jobs.registry import find
 from jobs.runner import run_job
 from storage.models import Campaign, CampaignOccurrence, OutboxMessage
+from tests import cli as tests_cli
 from tests.conftest import BOT_TOKEN, NOW, SIGNING_SECRET, make_settings
 from tests.fakes import FakeSlackApi, SlackRequestFactory
 from tests.test_slack_http import slash, text_of
@@ -451,3 +452,24 @@ async def test_here_means_the_members_of_the_channel_the_admin_typed_in(
         http, server, signer, slack_api, "nudge schedule here now hi", user_id="UADMIN", channel_id="DUADMIN"
     )
     assert "in a direct chat, name a #channel" in text_of(direct)
+
+
+async def test_running_the_tick_from_a_shell_leaves_campaigns_to_a_process_that_can_send(
+    server: Server,
+    http: aiohttp.ClientSession,
+    signer: SlackRequestFactory,
+    slack_api: FakeSlackApi,
+    clock: FrozenClock,
+    settings: Settings,
+) -> None:
+    await schedule(
+        http, server, signer, slack_api, "schedule <@U1> 2026-11-25 09:00 Reminder: AI clinic today"
+    )
+    clock.set(datetime(2026, 11, 25, 8, 0, 30, tzinfo=UTC))
+    shell = tests_cli.champbot("jobs", "run", "campaign_tick", CHAMPBOT_DATABASE_URL=settings.database_url)
+    assert shell.returncode == 0, shell.stderr
+    campaign = (await rows(server, Campaign))[0]
+    assert campaign.status == "scheduled" and await outbox(server) == {}  # no Slack in that shell
+    await tick(server)
+    await slack_api.wait_for("chat.postMessage", 2, timeout=10)
+    assert set(campaign_dms(slack_api)) == {"U1"}

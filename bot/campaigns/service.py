@@ -277,6 +277,8 @@ class CampaignService:
         ran = 0
         for campaign in due:
             assert campaign.id is not None
+            if Platform(campaign.platform) not in self._messengers:
+                continue  # e.g. `champbot jobs run` in a shell: leave it to a process that can send
             try:
                 ran += await self.run_due(campaign.id)
             except AudienceUnavailable as error:
@@ -289,7 +291,8 @@ class CampaignService:
             sending = await store.sending(session)
         for campaign in sending:
             assert campaign.id is not None
-            self.watchers.watch(campaign.id)
+            if Platform(campaign.platform) in self._messengers:
+                self.watchers.watch(campaign.id)
         return (
             f"fanned out {ran} campaign occurrence(s); {len(sending)} campaign(s) sending; "
             f"{withdrawn} lesson message(s) withdrawn from people who stopped learning"
