@@ -78,6 +78,7 @@ async def test_a_lesson_button_pressed_in_slack_opens_the_lesson_and_records_it(
     assert "not taking the weekly lessons yet" in text_of(lesson)
     values = {"function": {"function": selected("sales")}}
     assert await post_form(http, server, signer, view_submission_body("learn.enrol", values)) == 200
+    await slack_api.wait_for("chat.postMessage", 1)  # the submission is handled after the ack
     lesson = await slash(http, server, signer, slack_api, "learn next")
     buttons = [e for block in lesson["blocks"] if block["type"] == "actions" for e in block["elements"]]
     assert [b["action_id"] for b in buttons] == [
