@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, func, or_, tuple_, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -438,3 +439,56 @@ async def fill_timezones(session: AsyncSession, *, platform: str, zones: dict[st
         )
         changed += result.rowcount or 0
     return changed
+
+
+async def seen_lessons(
+    session: AsyncSession, *, people: Sequence[tuple[str, str]], chunk: int = 500
+) -> dict[tuple[str, str], set[str]]:
+    """Every lesson each of these people has had, in a few reads however many people are due."""
+    seen: dict[tuple[str, str], set[str]] = {}
+    for start in range(0, len(people), chunk):
+        group = people[start : start + chunk]
+        result = await session.exec(
+            select(LessonProgress.platform, LessonProgress.user_id, LessonProgress.lesson_id).where(
+                tuple_(col(LessonProgress.platform), col(LessonProgress.user_id)).in_(group)
+            )
+        )
+        for platform, user_id, lesson_id in result.all():
+            seen.setdefault((platform, user_id), set()).add(lesson_id)
+    return seen
+
+
+async def record_nudges(
+    session: AsyncSession, *, rows: Sequence[tuple[str, str, str, str, datetime]]
+) -> None:
+    """(platform, user, lesson, track, slot) of lessons just handed to the outbox: one insert of the
+    progress rows, one update of the last-nudge time per distinct slot (people in a zone share one)."""
+    if not rows:
+        return
+    values = [
+        {"platform": p, "user_id": u, "lesson_id": lesson, "track": track, "delivered_at": slot}
+        for p, u, lesson, track, slot in rows
+    ]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = LessonProgress.__table__  # type: ignore[attr-defined]
+    connection = await session.connection()
+    for start in range(0, len(values), 500):
+        statement = insert(table).values(values[start : start + 500])
+        await connection.execute(
+            statement.on_conflict_do_nothing(index_elements=["platform", "user_id", "lesson_id"])
+        )
+    by_slot: dict[datetime, list[tuple[str, str]]] = {}
+    for p, u, _lesson, _track, slot in rows:
+        by_slot.setdefault(slot, []).append((p, u))
+    for slot, people in by_slot.items():
+        for start in range(0, len(people), 500):
+            await session.exec(
+                update(LearningEnrolment)
+                .where(
+                    tuple_(col(LearningEnrolment.platform), col(LearningEnrolment.user_id)).in_(
+                        people[start : start + 500]
+                    )
+                )
+                .values(last_nudge_at=slot)
+            )

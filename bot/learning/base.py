@@ -90,10 +90,12 @@ class LearningBase:
         self, *, platform: Platform, user_id: str, lesson_id: str, locale: str
     ) -> Message:
         """The lesson DM with its buttons; the position is counted along the person's own path."""
+        return self._lesson_dm(await self._enrolment(platform, user_id), lesson_id, locale)
+
+    def _lesson_dm(self, enrolment: LearningEnrolment | None, lesson_id: str, locale: str) -> Message:
         lesson = self.curriculum.lesson(lesson_id, locale)
         if lesson is None:
             raise KeyError(f"no lesson {lesson_id!r}")
-        enrolment = await self._enrolment(platform, user_id)
         path = self._path(enrolment, locale) if enrolment else self.curriculum.track(lesson.track, locale)
         ids = [item.id for item in path]
         position = ids.index(lesson_id) + 1 if lesson_id in ids else 1

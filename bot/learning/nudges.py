@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.delivery.outbox import Outgoing
 from bot.domain import Platform
+from bot.learning import paths
 from bot.learning.base import (
     DIRECTORY_EVERY,
     FOLLOWUP_EVERY,
@@ -29,8 +30,6 @@ log = logging.getLogger(__name__)
 
 
 class Nudges(LearningBase):
-    # ---- the weekly tick -----------------------------------------------------------------
-
     async def tick(self, now: datetime) -> str:
         """Enqueue every lesson, reminder, snoozed lesson and follow-up that is due now.
 
@@ -75,33 +74,34 @@ class Nudges(LearningBase):
         return self._zones
 
     async def _weekly(self, recipients: dict[tuple[str, str], Recipient], now: datetime) -> int:
-        sent = 0
-        for (platform_name, user_id), recipient in recipients.items():
-            slot = self._weekly_slot(recipient, now)
-            if slot > now:
-                continue
-            platform = Platform(platform_name)
-            lesson_id = await self.next_lesson_id(platform=platform, user_id=user_id)
-            if lesson_id is None:
-                continue
-            lesson = self._lesson(lesson_id, recipient.locale)
-            message = await self.lesson_message(
-                platform=platform, user_id=user_id, lesson_id=lesson_id, locale=recipient.locale
-            )
-            key = f"learn:{platform_name}:{user_id}:{lesson_id}"
-            await self._outbox.enqueue([Outgoing(key, platform, "dm", user_id, message, not_before=slot)])
-            async with self._db.session() as session:
-                await store.delivered(
-                    session,
-                    platform=platform_name,
-                    user_id=user_id,
-                    lesson_id=lesson_id,
-                    track=lesson.track,
-                    at=slot,
-                )
-                await store.change(session, platform=platform_name, user_id=user_id, last_nudge_at=slot)
-            sent += 1
-        return sent
+        """Everyone whose slot has come: one read of what they have had, one enqueue, one write."""
+        due = {
+            key: slot
+            for key, recipient in recipients.items()
+            if (slot := self._weekly_slot(recipient, now)) <= now
+        }
+        if not due:
+            return 0
+        async with self._db.session() as session:
+            seen = await store.seen_lessons(session, people=list(due))
+        items: list[Outgoing] = []
+        chosen: list[tuple[str, str, str, str, datetime]] = []
+        for (platform_name, user_id), slot in due.items():
+            recipient = recipients[(platform_name, user_id)]
+            enrolment = recipient.enrolment
+            path = self._path(enrolment, "en")
+            lesson = paths.next_lesson(path, seen.get((platform_name, user_id), set()), enrolment.level_shift)
+            if lesson is None:
+                continue  # the track is done; follow-ups take over
+            message = self._lesson_dm(enrolment, lesson.id, recipient.locale)
+            key = f"learn:{platform_name}:{user_id}:{lesson.id}"
+            items.append(Outgoing(key, Platform(platform_name), "dm", user_id, message, not_before=slot))
+            chosen.append((platform_name, user_id, lesson.id, lesson.track, slot))
+        # enqueue first: a crash before the record below repeats the same choice, and the key dedupes it
+        await self._outbox.enqueue(items)
+        async with self._db.session() as session:
+            await store.record_nudges(session, rows=chosen)
+        return len(chosen)
 
     async def _snoozed(
         self, recipients: dict[tuple[str, str], Recipient], rows: Sequence[LessonProgress]
