@@ -360,3 +360,39 @@ async def test_people_hr_enrolled_before_they_ever_spoke_get_lessons_at_their_sl
     lessons = [s for s in sent if "What generative AI is" in s.text]
     assert [(s.to, s.at) for s in lessons] == [("U3", datetime(2026, 11, 24, 2, tzinfo=UTC))]
     assert len(slack_api.calls_to("users.list")) == 1  # one bulk read, not one call per nudge
+
+
+async def test_away_dates_move_the_weekly_lesson_to_the_first_working_day_after(
+    server: Server, clock: FrozenClock, slack_api: FakeSlackApi
+) -> None:
+    clock.set(datetime(2026, 11, 23, 6, 0, tzinfo=UTC))
+    await enrol(server, "U1")
+    assert "no lessons from 2026-11-24 to 2026-11-26" in await say(
+        server, "U1", "learn away 2026-11-24 2026-11-26"
+    )
+    sent = await run_until(server, clock, slack_api, datetime(2026, 11, 27, 12, tzinfo=UTC))
+    assert [(s.to, s.at) for s in sent] == [("U1", datetime(2026, 11, 27, 9, tzinfo=UTC))]  # Friday 10:00
+
+
+async def test_too_easy_moves_on_to_harder_lessons_and_too_hard_to_gentler_ones(server: Server) -> None:
+    await enrol(server, "U1")
+    learning = server.core.services.learning
+    curriculum = learning.curriculum
+    first = (
+        (await server.core.handle_command(CommandEvent(origin("U1"), "learn next"))).message.buttons[0].value
+    )
+    assert "more advanced" in (await press(server, "U1", "learn.easy", first)).message.fallback()
+    harder = await learning.next_lesson_id(platform=Platform.SLACK, user_id="U1")
+    assert harder is not None
+    harder_lesson = curriculum.lesson(harder, "en")
+    assert harder_lesson is not None and harder_lesson.level >= 2
+    assert "gentler" in (await press(server, "U1", "learn.hard", harder)).message.fallback()
+    assert "gentler" in (await press(server, "U1", "learn.hard", harder)).message.fallback()
+    async with server.core.database.session() as session:
+        ana = await store.enrolment(session, platform="slack", user_id="U1")
+    assert ana is not None and ana.level_shift == -1
+    gentler = await learning.next_lesson_id(platform=Platform.SLACK, user_id="U1")
+    gentler_lesson = curriculum.lesson(gentler or "", "en")
+    assert gentler_lesson is not None and gentler_lesson.level <= 2
+    assert "not taking the weekly lessons" not in await say(server, "U1", "learn stop")
+    assert "not taking the weekly lessons yet" in await say(server, "U1", "learn next")
