@@ -172,6 +172,9 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
         resources.push_async_callback(leader.stop)
         worker = start_worker(core, settings, platform_limits(settings))
         resources.push_async_callback(worker.stop)
+        # Campaigns due while no process ran go out now; live progress resumes where it was.
+        resources.push_async_callback(core.services.campaigns.close)
+        await core.services.campaigns.tick(core.clock.now())
         log.info(
             "champbot listening on http://%s:%s; slack: %s; teams: %s; console: available",
             settings.host,
@@ -211,13 +214,14 @@ async def run_console(
     roles = frozenset({Role.ADMIN} if admin else set()) | frozenset({Role.CHAMPION} if champion else set())
     extra = {(Platform.CONSOLE, user): roles} if roles else {}
     async with open_core(settings, extra_roles=extra) as core:
-        messenger = ConsoleMessenger(sys.stdout)
+        messenger = ConsoleMessenger(sys.stdout, user=user)
         core.messengers.register(messenger)
         worker = start_worker(core, settings, limits={})
         actor = Actor(Platform.CONSOLE, user, display_name or user, locale, timezone)
         try:
             await ConsoleShell(core, messenger, actor, sys.stdout, sys.stdin).run()
         finally:
+            await core.services.campaigns.close()
             await worker.stop()
         while await worker.run_once():  # show what is still queued before the shell closes
             pass

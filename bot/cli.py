@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
+from bot.learning.content import ContentError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,6 +40,14 @@ def _parser() -> argparse.ArgumentParser:
     run = job_commands.add_parser("run", help="run one job now")
     run.add_argument("name")
     run.add_argument("--force", action="store_true", help="run even if it already ran for this period")
+    content = commands.add_parser("content", help="the lesson files")
+    content_commands = content.add_subparsers(dest="content_command", required=True, metavar="ACTION")
+    check = content_commands.add_parser(
+        "check", help="validate a folder of lessons (default: the shipped ones)"
+    )
+    check.add_argument(
+        "folder", nargs="?", help="a folder in the content/ format, e.g. $CHAMPBOT_CONTENT_DIR"
+    )
     outbox_parser = commands.add_parser("outbox", help="the delivery outbox")
     outbox_commands = outbox_parser.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
     status = outbox_commands.add_parser("status", help="messages by state and platform, and failure reasons")
@@ -48,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "content":
+        return _content_check(args.folder)
     try:
         settings = load_settings()
     except ConfigError as error:
@@ -58,11 +69,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         level = "WARNING"  # keep the chat readable; CHAMPBOT_LOG_LEVEL=DEBUG still shows everything
     logs.configure(settings.log_format, level)
     try:
+        if args.command in {"run", "console"}:
+            _check_content(settings)  # before the database is touched: a bad lesson stops start-up
         return asyncio.run(_dispatch(args, settings))
     except KeyboardInterrupt:
         return 130
     except ConfigError as error:
         print(f"champbot: {error}", file=sys.stderr)
+        return 2
+    except ContentError as error:
+        print(f"champbot: cannot start, a lesson is malformed: {error}", file=sys.stderr)
         return 2
     except OSError as error:
         logging.getLogger("champbot").error("cannot start: %s", error)
@@ -91,6 +107,30 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "outbox":
         return await _outbox(args, settings)
     return await _jobs(args, settings)
+
+
+def _check_content(settings: Settings) -> None:
+    from bot.learning.content import load_curriculum, shipped_content_dir
+
+    load_curriculum(shipped_content_dir(), settings.content_dir)
+
+
+def _content_check(folder: str | None) -> int:
+    """Every problem with its file and line; exit 1 when there are any, so CI can gate on it."""
+    from pathlib import Path
+
+    from bot.learning.content import read_folder, shipped_content_dir
+
+    root = Path(folder) if folder else shipped_content_dir()
+    lessons, problems = read_folder(root)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {root}", file=sys.stderr)
+        return 1
+    ids = {lesson.id for lesson in lessons}
+    print(f"{root}: {len(lessons)} lesson files, {len(ids)} lessons, no problems")
+    return 0
 
 
 async def _outbox(args: argparse.Namespace, settings: Settings) -> int:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -49,6 +51,8 @@ class Settings(BaseSettings):
     admins: CommaList = Field(default_factory=list, validation_alias=_env("CHAMPBOT_ADMINS"))
     locale: Literal["en", "da"] = Field("en", validation_alias=_env("CHAMPBOT_LOCALE"))
     timezone: str = Field("Europe/Copenhagen", validation_alias=_env("CHAMPBOT_TIMEZONE"))
+    content_dir: Path | None = Field(None, validation_alias=_env("CHAMPBOT_CONTENT_DIR"))
+    holiday_country: str = Field("DK", validation_alias=_env("CHAMPBOT_HOLIDAY_COUNTRY"))
 
     log_format: Literal["text", "json"] = Field("text", validation_alias=_env("CHAMPBOT_LOG_FORMAT"))
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
@@ -88,6 +92,21 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Copenhagen") from None
+        return value
+
+    @field_validator("holiday_country")
+    @classmethod
+    def _check_holiday_country(cls, value: str) -> str:
+        code = value.strip().upper()
+        if code not in holidays.list_supported_countries():
+            raise ValueError(f"{value!r} is not a country code the holidays package knows, such as DK or SE")
+        return code
+
+    @field_validator("content_dir")
+    @classmethod
+    def _check_content_dir(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{str(value)!r} is not a folder")
         return value
 
     @field_validator("database_url")

@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass
 
 from bot.actions import ActionContext, ActionTable
+from bot.campaigns.lessons import FromLearning
+from bot.campaigns.service import CampaignService
 from bot.clock import Clock
 from bot.commands import CommandTable
 from bot.config import Settings
@@ -16,6 +18,9 @@ from bot.domain import Platform, Role
 from bot.events import ButtonPress, CommandEvent, FormSubmission, MemberJoined, Origin
 from bot.i18n import Catalog
 from bot.identity import Identity
+from bot.learning.content import load_curriculum, shipped_content_dir
+from bot.learning.schedule import QuietRules
+from bot.learning.service import LearningService
 from bot.messages import Message, Reply, Section
 from bot.metrics import Metrics
 from bot.parsing import parse
@@ -39,10 +44,14 @@ class Services:
     help: HelpService
     setup: SetupService
     roles: RolesService
+    campaigns: CampaignService
+    learning: LearningService
 
 
 def register_actions(table: ActionTable, services: Services) -> None:
     """Every button and form handler, by the feature prefix of its id (``qa.vote`` → ``qa``)."""
+    table.button("learn", services.learning.button)
+    table.form("learn", services.learning.form)
 
 
 def register_commands(table: CommandTable, services: Services) -> None:
@@ -52,6 +61,8 @@ def register_commands(table: CommandTable, services: Services) -> None:
     table.add("setup", Role.ADMIN, services.setup.setup)
     table.add("grant", Role.ADMIN, services.roles.grant)
     table.add("revoke", Role.ADMIN, services.roles.revoke)
+    table.add("nudge", Role.ADMIN, services.campaigns.nudge)
+    table.add("learn", Role.EMPLOYEE, services.learning.learn)
 
 
 def configured_roles(
@@ -95,6 +106,28 @@ class Core:
             help=HelpService(commands),
             setup=SetupService(database=database, clock=clock, messengers=messengers),
             roles=RolesService(people=people, outbox=self.outbox),
+            campaigns=CampaignService(
+                database=database,
+                clock=clock,
+                messengers=messengers,
+                outbox=self.outbox,
+                catalog=self.catalog,
+                timezone=settings.timezone,
+                default_locale=settings.locale,
+                lessons=lambda: FromLearning(self.services.learning),
+            ),
+            learning=LearningService(
+                database=database,
+                clock=clock,
+                catalog=self.catalog,
+                curriculum=load_curriculum(shipped_content_dir(), settings.content_dir),
+                outbox=self.outbox,
+                people=people,
+                messengers=messengers,
+                rules=QuietRules.for_country(settings.holiday_country),
+                default_timezone=settings.timezone,
+                default_locale=settings.locale,
+            ),
         )
         register_commands(commands, self.services)
         self.commands = commands

@@ -28,6 +28,18 @@ class FormTrigger:
     trigger_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Member:
+    """Someone in the workspace's directory, as a campaign needs them: a bot or a person, still
+    active or not, and their time zone and language when the platform tells."""
+
+    user_id: str
+    is_bot: bool = False
+    active: bool = True
+    timezone: str | None = None
+    locale: str | None = None
+
+
 class Messenger(Protocol):
     platform: Platform
 
@@ -55,6 +67,15 @@ class Messenger(Protocol):
 
     async def open_form(self, trigger: FormTrigger, form: Form) -> None:
         """Ask a person to fill in a form (a modal in Slack, a card in Teams, prompts in the console)."""
+        ...
+
+    async def members(self, channel_id: str) -> list[str]:
+        """The user ids of a channel's members (a Teams team's), every page of them, bots included."""
+        ...
+
+    async def directory(self) -> list[Member]:
+        """Everyone in the workspace in one bulk read, with bot flags and time zones; an empty list
+        where the platform cannot list people (time zones then come from what PeopleService stored)."""
         ...
 
 

@@ -11,7 +11,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.core import Core
-from jobs import retention
+from jobs import campaign_tick, learning_tick, retention
 
 JobFunc = Callable[[Core, datetime], Awaitable[str]]
 
@@ -38,6 +38,20 @@ JOBS: tuple[JobSpec, ...] = (
         func=retention.run,
         cron={"hour": "3", "minute": "17"},
         period_format="%Y-%m-%d",
+    ),
+    JobSpec(
+        job_id="learning_tick",
+        description="send the weekly lessons at each person's local time, reminders and follow-ups",
+        func=learning_tick.run,
+        cron={"minute": "*/5"},
+        period_format="%Y-%m-%dT%H:%M",
+    ),
+    JobSpec(
+        job_id="campaign_tick",
+        description="fan out the HR campaigns (nudge schedule) that are due; keep their progress live",
+        func=campaign_tick.run,
+        cron={"minute": "*"},
+        period_format="%Y-%m-%dT%H:%M",
     ),
 )
 

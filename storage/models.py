@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -134,3 +134,114 @@ class InboundEvent(SQLModel, table=True):
     platform: str = Field(max_length=16)
     event_id: str = Field(max_length=256)
     received_at: datetime = _utc()  # type: ignore[assignment]
+
+
+class LearningEnrolment(SQLModel, table=True):
+    """A person taking the weekly lessons: their track, function, pace and the dates behind the KPIs."""
+
+    __tablename__ = "learning_enrolment"
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    user_id: str = Field(max_length=128)
+    track: str = Field(max_length=32)  # foundations | practitioner | champion
+    function: str = Field(max_length=32)  # sales, finance, hr, customer-service, operations, managers, other
+    pace_weeks: int = Field(default=1)  # 1 weekly, 2 every other week
+    weekday: int = Field(default=1)  # 0 Monday … 4 Friday, local
+    local_time: str = Field(default="10:00", max_length=5)  # HH:MM, local
+    level_shift: int = Field(default=0)  # "too easy" +1, "too hard" -1, within -2..2
+    enrolled_by: str | None = Field(default=None, max_length=128)  # an admin's id when HR enrolled them
+    enrolled_at: datetime = _utc()  # type: ignore[assignment]
+    paused_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    stopped_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    away_from: date | None = Field(default=None)
+    away_until: date | None = Field(default=None)
+    last_nudge_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    foundations_completed_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime(), nullable=True)
+    )
+    first_ai_use_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class LessonProgress(SQLModel, table=True):
+    """One person and one lesson: delivered, opened, done, the quiz answer, the rating and comment."""
+
+    __tablename__ = "lesson_progress"
+    __table_args__ = (UniqueConstraint("platform", "user_id", "lesson_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    user_id: str = Field(max_length=128)
+    lesson_id: str = Field(max_length=64)
+    track: str = Field(max_length=32)
+    delivered_at: datetime = _utc()  # type: ignore[assignment]
+    opened_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    quiz_answer: int | None = Field(default=None)
+    quiz_correct: bool | None = Field(default=None)
+    rating: int | None = Field(default=None)  # 1–5
+    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    difficulty: str | None = Field(default=None, max_length=8)  # easy | hard, from the lesson's buttons
+    reminder_sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    snoozed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class LearningCheckin(SQLModel, table=True):
+    """A one-tap check: "used an AI tool this week?" after every third lesson, or a monthly follow-up."""
+
+    __tablename__ = "learning_checkin"
+    __table_args__ = (UniqueConstraint("platform", "user_id", "kind", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    user_id: str = Field(max_length=128)
+    kind: str = Field(max_length=16)  # ai_use | followup
+    number: int  # ai_use: lessons done when asked; followup: month 1–3
+    sent_at: datetime = _utc()  # type: ignore[assignment]
+    answered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    answer: str | None = Field(default=None, max_length=32)  # yes | no | tried | stuck | …
+
+
+class Campaign(SQLModel, table=True):
+    """An HR campaign (`nudge schedule`): who, when, what, and where its live progress is shown.
+
+    Status: scheduled (waiting for its next occurrence) → sending → done; or cancelled. A weekly
+    campaign goes back to scheduled after each occurrence. The tick fans out every campaign whose
+    next_occurrence is due, so any replica may accept the command and a restart loses nothing.
+    """
+
+    __tablename__ = "campaign"
+    __table_args__ = (Index("ix_campaign_due", "status", "next_due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    created_by: str = Field(max_length=128)
+    locale: str = Field(default="en", max_length=8)  # the admin's, for the progress message
+    audience: str = Field(sa_column=Column(Text, nullable=False))  # bot.campaigns.audience.encode
+    schedule: str = Field(max_length=64)  # bot.campaigns.when.encode
+    content_kind: str = Field(max_length=16)  # text | lesson | track
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="scheduled", max_length=16)
+    next_occurrence: str | None = Field(default=None, max_length=32)  # its key, e.g. 2026-12-01
+    next_due_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    progress_channel: str | None = Field(default=None, max_length=256)
+    progress_message: str | None = Field(default=None, max_length=256)
+    created_at: datetime = _utc()  # type: ignore[assignment]
+    finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class CampaignOccurrence(SQLModel, table=True):
+    """One run of a campaign (the only one, or one week of a weekly one); unique, so two ticks
+    can never fan the same week out twice."""
+
+    __tablename__ = "campaign_occurrence"
+    __table_args__ = (UniqueConstraint("campaign_id", "occurrence"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(index=True)
+    occurrence: str = Field(max_length=32)
+    started_at: datetime = _utc()  # type: ignore[assignment]
+    enqueued_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    recipients: int = Field(default=0)
+    skipped: int = Field(default=0)

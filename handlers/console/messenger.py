@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import TextIO
 
 from bot.domain import Platform
-from bot.messages import Form, Message, MessageRef
-from bot.ports import FormTrigger
+from bot.messages import Button, Form, Message, MessageRef
+from bot.ports import FormTrigger, Member
 from handlers.console.render import render
 
 
 class ConsoleMessenger:
     platform = Platform.CONSOLE
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, *, user: str = "") -> None:
         self._out = out
+        self._user = user  # the one person at this terminal
         self._ids = itertools.count(1)
         self.pending_forms: list[Form] = []
+        self.dm_buttons: tuple[Button, ...] = ()  # of the latest DM to the person at the terminal
+        self.on_buttons: Callable[[tuple[Button, ...]], None] | None = None  # set by the shell
 
     def _print(self, label: str, message: Message) -> MessageRef:
         message_id = str(next(self._ids))
@@ -32,7 +36,12 @@ class ConsoleMessenger:
         return self._print(label, message)
 
     async def dm(self, user_id: str, message: Message, *, key: str | None = None) -> MessageRef:
-        return self._print(f"DM to @{user_id}", message)
+        ref = self._print(f"DM to @{user_id}", message)
+        if message.buttons and user_id in {self._user, ""}:
+            self.dm_buttons = message.buttons  # a lesson from the outbox can be answered with its numbers
+            if self.on_buttons:
+                self.on_buttons(message.buttons)
+        return ref
 
     async def find_sent(
         self, kind: str, target: str, key: str, *, thread_id: str | None = None
@@ -45,3 +54,10 @@ class ConsoleMessenger:
     async def open_form(self, trigger: FormTrigger, form: Form) -> None:
         """The shell asks the form's questions one by one before reading the next command."""
         self.pending_forms.append(form)
+
+    async def members(self, channel_id: str) -> list[str]:
+        """A console channel holds the person at the terminal, and nobody else."""
+        return [self._user] if self._user else []
+
+    async def directory(self) -> list[Member]:
+        return [Member(self._user)] if self._user else []

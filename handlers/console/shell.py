@@ -36,6 +36,12 @@ class ConsoleShell:
         self._reader = reader
         self._buttons: tuple[Button, ...] = ()
         self._origin = Origin(actor, Conversation(Platform.CONSOLE, f"dm-{actor.user_id}", is_direct=True))
+        self._buttons = messenger.dm_buttons  # a lesson that arrived before the shell opened
+        messenger.on_buttons = self._offer
+
+    def _offer(self, buttons: tuple[Button, ...]) -> None:
+        """A DM to this person arrived (a lesson from the outbox): its numbered buttons are live now."""
+        self._buttons = buttons
 
     async def _readline(self, prompt: str) -> str | None:
         if self._reader.isatty():

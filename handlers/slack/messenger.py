@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -9,10 +12,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import Platform
 from bot.messages import Form, Message, MessageRef
-from bot.ports import DeliveryError, FormTrigger
+from bot.ports import DeliveryError, FormTrigger, Member
 from handlers.slack import render
 
 METADATA_EVENT = "champbot_outbox"
+PAGE_SIZE = 500  # per conversations.members / users.list page: 2,000 people in four calls
+DIRECTORY_TTL_SECONDS = 600.0  # a campaign's audience and its time zones come from one bulk read
+RATE_LIMIT_RETRIES = 5
 
 # Errors that will not go away by trying again (Slack's documented error codes).
 PERMANENT = {
@@ -56,6 +62,8 @@ class SlackMessenger:
 
     def __init__(self, client: AsyncWebClient) -> None:
         self._client = client
+        self._directory: tuple[float, list[Member]] | None = None
+        self._bot_user_id: str | None = None
 
     async def post(
         self, channel_id: str, message: Message, *, thread_id: str | None = None, key: str | None = None
@@ -124,3 +132,65 @@ class SlackMessenger:
             await self._client.views_open(trigger_id=trigger.trigger_id, view=render.modal(form))
         except SlackApiError as error:
             raise delivery_error(error) from None
+
+    async def members(self, channel_id: str) -> list[str]:
+        """conversations.members, page by page (the client keeps to its Tier 4 pace)."""
+        pages = await self._pages(
+            lambda cursor: self._client.conversations_members(
+                channel=channel_id, limit=PAGE_SIZE, cursor=cursor
+            )
+        )
+        me = await self._me()
+        return [str(member) for page in pages for member in page.get("members") or [] if member != me]
+
+    async def _me(self) -> str:
+        """The bot's own user id (auth.test, once): it is a member of every channel it reads."""
+        if self._bot_user_id is None:
+            try:
+                response = await self._client.auth_test()
+            except SlackApiError as error:
+                raise delivery_error(error) from None
+            self._bot_user_id = str(response.get("user_id") or "")
+        return self._bot_user_id
+
+    async def directory(self) -> list[Member]:
+        """users.list in bulk (Tier 2), kept for a few minutes: one read serves a whole campaign,
+        never one users.info per person."""
+        if self._directory and time.monotonic() - self._directory[0] < DIRECTORY_TTL_SECONDS:
+            return self._directory[1]
+        pages = await self._pages(
+            lambda cursor: self._client.users_list(limit=PAGE_SIZE, cursor=cursor, include_locale=True)
+        )
+        people = [
+            Member(
+                user_id=str(user["id"]),
+                is_bot=bool(user.get("is_bot")) or str(user["id"]) == "USLACKBOT",
+                active=not user.get("deleted"),
+                timezone=user.get("tz") or None,
+                locale=user.get("locale") or None,
+            )
+            for page in pages
+            for user in page.get("members") or []
+        ]
+        self._directory = (time.monotonic(), people)
+        return people
+
+    async def _pages(self, call: Callable[[str | None], Awaitable[Any]]) -> list[dict[str, Any]]:
+        """Follow Slack's cursors to the end; a 429 is waited out (Retry-After) and asked again."""
+        pages: list[dict[str, Any]] = []
+        cursor: str | None = None
+        retries = 0
+        while True:
+            try:
+                response = await call(cursor)
+            except SlackApiError as error:
+                failure = delivery_error(error)
+                if failure.retry_after is None or retries >= RATE_LIMIT_RETRIES:
+                    raise failure from None
+                retries += 1
+                await asyncio.sleep(failure.retry_after)
+                continue
+            pages.append(response.data if hasattr(response, "data") else dict(response))
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return pages

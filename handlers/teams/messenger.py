@@ -7,12 +7,13 @@ from collections.abc import Awaitable, Callable
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.core.bot_adapter import BotAdapter
+from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ConversationReference
 from botframework.connector.models import ErrorResponseException
 
 from bot.domain import Platform
 from bot.messages import Form, Message, MessageRef
-from bot.ports import DeliveryError, FormTrigger
+from bot.ports import DeliveryError, FormTrigger, Member
 from handlers.teams import render
 from handlers.teams.bot import message_activity
 
@@ -107,6 +108,33 @@ class TeamsMessenger:
         await self._send(
             reference, MessageFactory.attachment(CardFactory.adaptive_card(render.form_card(form)))
         )
+
+    async def members(self, channel_id: str) -> list[str]:
+        """The members of the team a channel belongs to (or of a group chat), every page, read with
+        TeamsInfo inside a proactive turn on the channel's stored conversation reference."""
+        reference = await self._reference(self._conversation_reference, channel_id)
+        found: list[str] = []
+
+        async def read(turn_context: TurnContext) -> None:
+            # A proactive turn carries no channelData, which TeamsInfo reads for the team id;
+            # without one it asks for the conversation's own members, which for a channel is its team.
+            if turn_context.activity.channel_data is None:
+                turn_context.activity.channel_data = {}
+            token: str | None = None
+            while True:
+                page = await TeamsInfo.get_paged_members(turn_context, token, 500)
+                found.extend(member.id for member in page.members or [] if member.id)
+                token = page.continuation_token
+                if not token:
+                    return
+
+        await self._continue(reference, read)
+        return found
+
+    async def directory(self) -> list[Member]:
+        """The Bot Connector has no workspace-wide list; each person's time zone comes from the
+        localTimezone of their own messages, which PeopleService stores."""
+        return []
 
 
 def _delivery_error(error: ErrorResponseException) -> DeliveryError:

@@ -1,0 +1,1 @@
+"""HR campaigns: `nudge schedule <audience> <when> <what>`, fanned out through the outbox."""

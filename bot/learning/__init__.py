@@ -1,0 +1,1 @@
+"""Weekly micro-lessons: the curriculum, enrolment, schedules, quiz and rating, progress and KPIs."""
