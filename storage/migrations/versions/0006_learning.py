@@ -1,7 +1,7 @@
 """learning: enrolment, lesson progress and check-ins (the weekly lessons and their KPIs)
 
-Revision ID: 0005
-Revises: 0002
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-23
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import storage.types
 
-revision = "0005"
-down_revision = "0002"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
