@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from bot.app import Server
-from bot.logs import JsonFormatter
+from bot.logs import JsonFormatter, configure
 from tests.conftest import base_url
 from tests.fakes import FakeSlackApi, SlackRequestFactory, event_body, message_im_event, slash_command_body
 
@@ -46,3 +46,16 @@ async def test_what_people_type_never_reaches_the_logs(
     await slack_api.wait_for("chat.postMessage")
     logged = "\n".join(JsonFormatter().format(record) for record in caplog.records)
     assert "Lars" not in logged and "reorganisation" not in logged
+
+
+def test_libraries_that_log_sql_parameters_or_http_bodies_stay_quiet_even_at_debug() -> None:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        configure("json", "DEBUG")
+        assert root.isEnabledFor(logging.DEBUG)
+        for name in ("aiosqlite", "sqlalchemy.engine", "httpx", "msrest", "psycopg"):
+            assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
