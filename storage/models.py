@@ -134,3 +134,31 @@ class InboundEvent(SQLModel, table=True):
     platform: str = Field(max_length=16)
     event_id: str = Field(max_length=256)
     received_at: datetime = _utc()  # type: ignore[assignment]
+
+
+# --- knowledge base (issue 3) -----------------------------------------------------------------
+# Names no person: an entry from an answered question keeps only the question's id and Q-number.
+
+
+class KnowledgeEntry(SQLModel, table=True):
+    """A question with an answer the bot can offer again: curated (`kb add`) or an answered question.
+
+    `question_terms` and `answer_terms` are the normalised, stemmed search words
+    (`storage.search_terms`); the migration indexes them with SQLite FTS5 or a PostgreSQL GIN index,
+    both named ``knowledge_fts…`` and kept outside these models.
+    """
+
+    __tablename__ = "knowledge_entry"
+    __table_args__ = (UniqueConstraint("question_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(default="curated", max_length=16)  # curated | question
+    question_id: int | None = Field(default=None)  # the answered question, one entry per question
+    question_number: int | None = Field(default=None)  # its Q-number, shown with the match
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    answer: str = Field(sa_column=Column(Text, nullable=False))
+    locale: str = Field(default="en", max_length=16)
+    question_terms: str = Field(default="", sa_column=Column(Text, nullable=False))
+    answer_terms: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = _utc()  # type: ignore[assignment]
+    updated_at: datetime = _utc()  # type: ignore[assignment]
