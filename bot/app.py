@@ -57,6 +57,7 @@ def start_worker(core: Core, settings: Settings, limits: dict[Platform, Platform
         concurrency=settings.outbox_concurrency,
         max_attempts=settings.outbox_max_attempts,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
+        on_sent=core.outbox.notify_sent,
     )
     core.outbox.on_enqueue(worker.wake)
     worker.start()

@@ -13,13 +13,17 @@ from bot.config import Settings
 from bot.context import CommandContext, UsageError
 from bot.delivery.outbox import OutboxService
 from bot.domain import Platform, Role
-from bot.events import ButtonPress, CommandEvent, FormSubmission, MemberJoined, Origin
+from bot.events import ButtonPress, CommandEvent, FormSubmission, MemberJoined, Origin, ThreadReply
 from bot.i18n import Catalog
 from bot.identity import Identity
 from bot.messages import Message, Reply, Section
 from bot.metrics import Metrics
 from bot.parsing import parse
 from bot.ports import Messengers
+from bot.questions.anonymity import Anonymity, store_for
+from bot.questions.answering import AnswerDesk
+from bot.questions.board import QUESTION_KEY, QuestionBoard
+from bot.questions.service import QuestionService
 from bot.services.help import HelpService
 from bot.services.people import PeopleService
 from bot.services.roles import RolesService
@@ -39,10 +43,16 @@ class Services:
     help: HelpService
     setup: SetupService
     roles: RolesService
+    questions: QuestionService
+    answers: AnswerDesk
 
 
 def register_actions(table: ActionTable, services: Services) -> None:
     """Every button and form handler, by the feature prefix of its id (``qa.vote`` → ``qa``)."""
+    table.button("ask", services.questions.ask_button)
+    table.form("ask", services.questions.ask_form)
+    table.button("qa", services.questions.qa_button)
+    table.form("qa", services.answers.form)
 
 
 def register_commands(table: CommandTable, services: Services) -> None:
@@ -52,6 +62,7 @@ def register_commands(table: CommandTable, services: Services) -> None:
     table.add("setup", Role.ADMIN, services.setup.setup)
     table.add("grant", Role.ADMIN, services.roles.grant)
     table.add("revoke", Role.ADMIN, services.roles.revoke)
+    table.add("ask", Role.EMPLOYEE, services.questions.ask)
 
 
 def configured_roles(
@@ -90,11 +101,35 @@ class Core:
         self.outbox = OutboxService(database=database, clock=clock)
         self.metrics = Metrics()
         commands = CommandTable()
+        board = QuestionBoard(
+            database=database,
+            clock=clock,
+            messengers=messengers,
+            outbox=self.outbox,
+            catalog=self.catalog,
+            locale=settings.locale,
+        )
+        answers = AnswerDesk(database=database, clock=clock, messengers=messengers, board=board)
+        self.outbox.on_sent(QUESTION_KEY, answers.posted)
+        anonymity = Anonymity(
+            database=database, clock=clock, store=store_for(database), timezone=settings.timezone
+        )
         self.services = Services(
             people=people,
             help=HelpService(commands),
             setup=SetupService(database=database, clock=clock, messengers=messengers),
             roles=RolesService(people=people, outbox=self.outbox),
+            questions=QuestionService(
+                database=database,
+                clock=clock,
+                messengers=messengers,
+                board=board,
+                answers=answers,
+                anonymity=anonymity,
+                max_delay_seconds=settings.qa_max_delay,
+                daily_limit=settings.qa_daily_limit,
+            ),
+            answers=answers,
         )
         register_commands(commands, self.services)
         self.commands = commands
@@ -202,6 +237,21 @@ class Core:
             return None
         ctx = self._context(event.origin, identity, "help")
         return Reply(Message((Section(ctx.t("welcome")), *self.services.help.overview(ctx).blocks[1:])))
+
+    async def handle_thread_reply(self, event: ThreadReply) -> bool:
+        """A reply in a channel thread. True when it was a champion's answer under a question; anything
+        else is just conversation (False), and only replies under a question cost a look-up of the speaker."""
+        conversation = event.origin.conversation
+        if conversation.thread_id is None or not await self.services.answers.is_question_thread(
+            conversation.platform, conversation.conversation_id, conversation.thread_id
+        ):
+            return False
+        identity = await self.services.people.identify(event.origin)
+        try:
+            return await self.services.answers.thread_reply(identity, event)
+        except Exception:
+            log.exception("thread reply failed", extra={"error_id": uuid.uuid4().hex[:8]})
+            return False
 
     async def home(self, origin: Origin) -> Message:
         """What Slack's App Home tab shows: a greeting and the person's own help."""

@@ -57,6 +57,10 @@ class Messenger(Protocol):
         """Ask a person to fill in a form (a modal in Slack, a card in Teams, prompts in the console)."""
         ...
 
+    async def permalink(self, ref: MessageRef) -> str | None:
+        """A link that opens a sent message (Slack's chat.getPermalink, a Teams deep link)."""
+        ...
+
 
 class Messengers:
     """The Messenger of each live platform, looked up by the platform an event came from."""

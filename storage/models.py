@@ -162,3 +162,123 @@ class KnowledgeEntry(SQLModel, table=True):
     answer_terms: str = Field(default="", sa_column=Column(Text, nullable=False))
     created_at: datetime = _utc()  # type: ignore[assignment]
     updated_at: datetime = _utc()  # type: ignore[assignment]
+
+
+# --- anonymous questions (issue 3) ------------------------------------------------------------
+# Nothing below names an asker, voter or follow-up writer: no user id, no hash of one on a
+# question, and no moment of asking (only the randomised time the question became public).
+
+
+class Question(SQLModel, table=True):
+    """An anonymous question. `number` is the Q-17 people see, counted per platform."""
+
+    __tablename__ = "question"
+    __table_args__ = (
+        UniqueConstraint("platform", "number"),
+        Index("ix_question_message", "platform", "channel_id", "message_id"),
+        Index("ix_question_status", "platform", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    number: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    locale: str = Field(default="en", max_length=16)
+    status: str = Field(default="open", max_length=16)  # open | answered | accepted (H adds queued, …)
+    votes: int = Field(default=0)
+    channel_id: str | None = Field(default=None, max_length=256)  # where it was posted, once posted
+    message_id: str | None = Field(default=None, max_length=256)
+    visible_at: datetime = _utc()  # type: ignore[assignment]  # the randomised post time, never the ask time
+
+
+class QuestionCounter(SQLModel, table=True):
+    """The last Q-number handed out per platform; bumped with one atomic UPDATE … RETURNING."""
+
+    __tablename__ = "question_counter"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    last_number: int = Field(default=0)
+
+
+class QuestionToken(SQLModel, table=True):
+    """The SHA-256 of a follow-up capability token; the token itself lives only in the asker's receipt."""
+
+    __tablename__ = "question_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    question_id: int = Field(foreign_key="question.id", index=True)
+
+
+class QuestionFollowUp(SQLModel, table=True):
+    """More words from the asker, posted anonymously in the question's thread."""
+
+    __tablename__ = "question_followup"
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="question.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    visible_at: datetime = _utc()  # type: ignore[assignment]
+
+
+class QuestionAnswer(SQLModel, table=True):
+    """A champion's answer (named: answers are public), or an AI draft a champion approved."""
+
+    __tablename__ = "question_answer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="question.id", index=True)
+    kind: str = Field(default="champion", max_length=16)  # champion | ai
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    author_id: str = Field(max_length=128)  # the champion who wrote or approved it
+    author_name: str = Field(default="", max_length=200)
+    accepted: bool = Field(default=False)
+    message_id: str | None = Field(default=None, max_length=256)
+    created_at: datetime = _utc()  # type: ignore[assignment]
+
+
+class AiDraft(SQLModel, table=True):
+    """An AI-drafted answer waiting for a champion: publish, edit and publish, or discard."""
+
+    __tablename__ = "question_draft"
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="question.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    state: str = Field(default="pending", max_length=16)  # pending | published | discarded
+    created_at: datetime = _utc()  # type: ignore[assignment]
+
+
+class AnonVote(SQLModel, table=True):
+    """One keyed hash per person and thing voted on (`scope`, e.g. ``question:12``).
+
+    The digest is an HMAC under that day's secret of the scope and the person's id, so it differs
+    per question (two votes of one person cannot be linked) and nobody can recompute it once the
+    day's secret is gone. Rows of past days are pruned; the counts live on the voted thing.
+    """
+
+    __tablename__ = "anon_vote"
+    __table_args__ = (UniqueConstraint("scope", "digest"), Index("ix_anon_vote_day", "day"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=64)
+    digest: str = Field(max_length=64)
+    day: str = Field(max_length=10)
+
+
+class AnonQuota(SQLModel, table=True):
+    """How many anonymous actions a keyed hash used today; no question, no time of day."""
+
+    __tablename__ = "anon_quota"
+
+    day: str = Field(primary_key=True, max_length=10)
+    digest: str = Field(primary_key=True, max_length=64)
+    used: int = Field(default=0)
+
+
+class DailySecret(SQLModel, table=True):
+    """The day's HMAC key, shared by replicas on PostgreSQL only; deleted when the day ends."""
+
+    __tablename__ = "daily_secret"
+
+    day: str = Field(primary_key=True, max_length=10)
+    secret: str = Field(max_length=128)

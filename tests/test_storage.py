@@ -27,6 +27,15 @@ TABLES = {
     "outbox",
     "inbound_event",
     "knowledge_entry",
+    "question",
+    "question_counter",
+    "question_token",
+    "question_followup",
+    "question_answer",
+    "question_draft",
+    "anon_vote",
+    "anon_quota",
+    "daily_secret",
     "alembic_version",
 }
 HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

@@ -45,3 +45,7 @@ class ConsoleMessenger:
     async def open_form(self, trigger: FormTrigger, form: Form) -> None:
         """The shell asks the form's questions one by one before reading the next command."""
         self.pending_forms.append(form)
+
+    async def permalink(self, ref: MessageRef) -> str | None:
+        """The terminal has no links; a label that says where the message was printed."""
+        return f"console:{ref.channel_id}/{ref.message_id}"

@@ -23,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import ConfigError, Settings
 from bot.core import Core
 from bot.domain import Actor, Conversation, Platform
-from bot.events import ButtonPress, CommandEvent, FormSubmission, MemberJoined, Origin
+from bot.events import ButtonPress, CommandEvent, FormSubmission, MemberJoined, Origin, ThreadReply
 from bot.messages import Message, Reply
 from handlers.slack import render
 from handlers.slack.profiles import ProfileCache
@@ -32,6 +32,7 @@ from handlers.slack.tiers import TieredWebClient
 log = logging.getLogger(__name__)
 
 ANY = re.compile(".*")
+ASK_SHORTCUT = "ask.shortcut"  # the callback id of the "Ask anonymously" shortcut in the manifest
 
 
 def web_client(settings: Settings, *, retry_on_429: bool) -> AsyncWebClient:
@@ -75,6 +76,7 @@ class SlackEdge:
         app.action(ANY)(ack=_ack, lazy=[self._on_action])
         app.view_submission(ANY)(ack=_ack, lazy=[self._on_view_submission])
         app.view_closed(ANY)(_ack)
+        app.shortcut(ASK_SHORTCUT)(ack=_ack, lazy=[self._on_ask_shortcut])
 
     async def _once_per_event(
         self, body: dict[str, Any], resp: BoltResponse, next: Callable[[], Awaitable[None]]
@@ -130,6 +132,9 @@ class SlackEdge:
         await _respond(respond, reply)
 
     async def _on_direct_message(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        if event.get("channel_type") in {"channel", "group"}:
+            await self._on_thread_reply(event, context)
+            return
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
         if event.get("user") == context.bot_user_id:
@@ -138,6 +143,24 @@ class SlackEdge:
         text = _strip_bot_mention(event.get("text", ""), context.bot_user_id)
         reply = await self._core.handle_command(CommandEvent(origin, text))
         await self._say(reply, origin, thread_id=event.get("thread_ts"))
+
+    async def _on_thread_reply(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        """A person's reply in a channel thread (message.channels / message.groups): maybe an answer."""
+        thread = event.get("thread_ts")
+        if not thread or thread == event.get("ts") or event.get("subtype") or event.get("bot_id"):
+            return
+        if not event.get("user") or event.get("user") == context.bot_user_id:
+            return
+        origin = await self._origin(event["user"], event["channel"], thread_id=str(thread))
+        await self._core.handle_thread_reply(ThreadReply(origin, event.get("text", ""), event.get("ts")))
+
+    async def _on_ask_shortcut(self, body: dict[str, Any]) -> None:
+        """The "Ask anonymously" shortcut opens the question form; the message it was used on is not read."""
+        channel = (body.get("channel") or {}).get("id", "")
+        origin = await self._origin(body["user"]["id"], channel, trigger_id=body.get("trigger_id"))
+        reply = await self._core.handle_button(ButtonPress(origin, ASK_SHORTCUT))
+        if reply is not None:
+            await self._core.messengers.get(Platform.SLACK).dm(origin.actor.user_id, reply.message)
 
     async def _on_mention(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
         thread = event.get("thread_ts") or event.get("ts")

@@ -124,3 +124,11 @@ class SlackMessenger:
             await self._client.views_open(trigger_id=trigger.trigger_id, view=render.modal(form))
         except SlackApiError as error:
             raise delivery_error(error) from None
+
+    async def permalink(self, ref: MessageRef) -> str | None:
+        try:
+            response = await self._client.chat_getPermalink(channel=ref.channel_id, message_ts=ref.message_id)
+        except SlackApiError as error:
+            raise delivery_error(error) from None
+        link = response.get("permalink")
+        return str(link) if link else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from urllib.parse import quote
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.core.bot_adapter import BotAdapter
@@ -107,6 +108,12 @@ class TeamsMessenger:
         await self._send(
             reference, MessageFactory.attachment(CardFactory.adaptive_card(render.form_card(form)))
         )
+
+    async def permalink(self, ref: MessageRef) -> str | None:
+        """Teams' deep link to a channel message: /l/message/<conversation>/<message id>."""
+        channel = ref.channel_id.partition(";messageid=")[0]
+        message_id = quote(ref.message_id, safe="")
+        return f"https://teams.microsoft.com/l/message/{quote(channel, safe='')}/{message_id}"
 
 
 def _delivery_error(error: ErrorResponseException) -> DeliveryError:
