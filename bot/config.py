@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     leader_retry_seconds: float = Field(
         15.0, gt=0, le=60, validation_alias=_env("CHAMPBOT_LEADER_RETRY_SECONDS")
     )
+    qa_response_hours: float = Field(
+        48.0, gt=0, le=24 * 60, validation_alias=_env("CHAMPBOT_QA_RESPONSE_HOURS")
+    )
     qa_max_delay: float = Field(120.0, ge=0, le=3600, validation_alias=_env("CHAMPBOT_QA_MAX_DELAY"))
     qa_daily_limit: int = Field(5, ge=1, le=1000, validation_alias=_env("CHAMPBOT_QA_DAILY_LIMIT"))
 

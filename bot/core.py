@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.actions import ActionContext, ActionTable
 from bot.clock import Clock
@@ -23,7 +24,11 @@ from bot.ports import Messengers
 from bot.questions.anonymity import Anonymity, store_for
 from bot.questions.answering import AnswerDesk
 from bot.questions.board import QUESTION_KEY, QuestionBoard
+from bot.questions.gate import QuestionGate
+from bot.questions.loop import Loop
+from bot.questions.moderation import Moderation
 from bot.questions.service import QuestionService
+from bot.questions.sessions import QuestionHours
 from bot.services.help import HelpService
 from bot.services.people import PeopleService
 from bot.services.roles import RolesService
@@ -45,6 +50,9 @@ class Services:
     roles: RolesService
     questions: QuestionService
     answers: AnswerDesk
+    question_hours: QuestionHours
+    moderation: Moderation
+    loop: Loop
 
 
 def register_actions(table: ActionTable, services: Services) -> None:
@@ -53,6 +61,9 @@ def register_actions(table: ActionTable, services: Services) -> None:
     table.form("ask", services.questions.ask_form)
     table.button("qa", services.questions.qa_button)
     table.form("qa", services.answers.form)
+    table.button("qamod", services.moderation.button)
+    table.form("qamod", services.moderation.form)
+    table.button("qahours", services.loop.helpful)
 
 
 def register_commands(table: CommandTable, services: Services) -> None:
@@ -63,6 +74,7 @@ def register_commands(table: CommandTable, services: Services) -> None:
     table.add("grant", Role.ADMIN, services.roles.grant)
     table.add("revoke", Role.ADMIN, services.roles.revoke)
     table.add("ask", Role.EMPLOYEE, services.questions.ask)
+    table.add("qa", Role.EMPLOYEE, services.question_hours.command)  # roles per subcommand inside
 
 
 def configured_roles(
@@ -114,6 +126,37 @@ class Core:
         anonymity = Anonymity(
             database=database, clock=clock, store=store_for(database), timezone=settings.timezone
         )
+        question_hours = QuestionHours(
+            database=database,
+            clock=clock,
+            outbox=self.outbox,
+            catalog=self.catalog,
+            timezone=settings.timezone,
+            locale=settings.locale,
+            response_time=timedelta(hours=settings.qa_response_hours),
+        )
+        moderation = Moderation(
+            database=database,
+            clock=clock,
+            outbox=self.outbox,
+            messengers=messengers,
+            board=board,
+            hours=question_hours,
+            catalog=self.catalog,
+            locale=settings.locale,
+            max_delay_seconds=settings.qa_max_delay,
+        )
+        question_hours.on_open(moderation.release_queued)
+        loop = Loop(
+            database=database,
+            outbox=self.outbox,
+            anonymity=anonymity,
+            catalog=self.catalog,
+            locale=settings.locale,
+        )
+        gate = QuestionGate(
+            database=database, board=board, hours=question_hours, moderation=moderation, loop=loop
+        )
         self.services = Services(
             people=people,
             help=HelpService(commands),
@@ -130,7 +173,11 @@ class Core:
                 daily_limit=settings.qa_daily_limit,
             ),
             answers=answers,
+            question_hours=question_hours,
+            moderation=moderation,
+            loop=loop,
         )
+        self.services.questions.gate = gate
         register_commands(commands, self.services)
         self.commands = commands
         self.actions = ActionTable()

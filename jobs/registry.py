@@ -11,7 +11,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.core import Core
-from jobs import retention
+from jobs import qa_tick, retention
 
 JobFunc = Callable[[Core, datetime], Awaitable[str]]
 
@@ -38,6 +38,13 @@ JOBS: tuple[JobSpec, ...] = (
         func=retention.run,
         cron={"hour": "3", "minute": "17"},
         period_format="%Y-%m-%d",
+    ),
+    JobSpec(
+        job_id="qa_tick",
+        description="open and close scheduled question hours, remind champions, escalate late questions",
+        func=qa_tick.run,
+        cron={"minute": "*"},
+        period_format="%Y-%m-%dT%H:%M",
     ),
 )
 

@@ -282,3 +282,87 @@ class DailySecret(SQLModel, table=True):
 
     day: str = Field(primary_key=True, max_length=10)
     secret: str = Field(max_length=128)
+
+
+# --- question hours, moderation, closing the loop (issue 3, H) --------------------------------
+# Like the question tables: nothing here names an asker or a voter.
+
+
+class QaHoursSettings(SQLModel, table=True):
+    """Per platform: whether questions wait for a session, pre-moderation, and the on-call rotation."""
+
+    __tablename__ = "qa_hours_settings"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    always_open: bool = Field(default=True)  # False: questions outside a session wait for the next one
+    moderation: bool = Field(default=False)
+    oncall: str = Field(default="", sa_column=Column(Text, nullable=False))  # champion ids, rotation order
+    oncall_since: str = Field(default="", max_length=10)  # ISO date; its week has the first on duty
+    updated_by: str = Field(default="", max_length=128)
+    updated_at: datetime = _utc()  # type: ignore[assignment]
+
+
+class QaSlot(SQLModel, table=True):
+    """A recurring question hour: every `weekday` at `start_minute` local time, for a while."""
+
+    __tablename__ = "qa_slot"
+    __table_args__ = (UniqueConstraint("platform", "weekday", "start_minute"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    weekday: int  # Monday is 0
+    start_minute: int  # minutes after local midnight
+    duration_minutes: int
+    created_by: str = Field(max_length=128)
+    created_at: datetime = _utc()  # type: ignore[assignment]
+
+
+class QaSession(SQLModel, table=True):
+    """One question hour. `key` is unique per sitting, so a scheduled one opens once however often
+    the tick runs (``slot:3:20261126T1300``; ``manual:…`` for `qa open`)."""
+
+    __tablename__ = "qa_session"
+    __table_args__ = (UniqueConstraint("key"), Index("ix_qa_session_open", "platform", "closed_at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    key: str = Field(max_length=128)
+    opened_at: datetime = _utc()  # type: ignore[assignment]
+    closes_at: datetime = _utc()  # type: ignore[assignment]
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    opened_by: str = Field(max_length=128)  # a champion's id, or "schedule"
+
+
+class QaModeration(SQLModel, table=True):
+    """A question held for pre-moderation, and the decision. The reason reaches the asker only
+    through their own receipt (capability token); nothing here says who asked."""
+
+    __tablename__ = "qa_moderation"
+
+    question_id: int = Field(primary_key=True, foreign_key="question.id")
+    state: str = Field(default="pending", max_length=16)  # pending | approved | rejected
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    decided_by: str | None = Field(default=None, max_length=128)
+    decided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class QaFeedback(SQLModel, table=True):
+    """Counts of "Helpful? yes / no" per answered question; who tapped is an `AnonVote` of that day."""
+
+    __tablename__ = "qa_feedback"
+
+    question_id: int = Field(primary_key=True, foreign_key="question.id")
+    helpful: int = Field(default=0)
+    not_helpful: int = Field(default=0)
+
+
+class QaMerge(SQLModel, table=True):
+    """A question merged into an earlier one that asks the same: its votes moved there, and the
+    asker's receipt of the merged question leads to the one that carries on."""
+
+    __tablename__ = "qa_merge"
+
+    question_id: int = Field(primary_key=True, foreign_key="question.id")
+    into_id: int = Field(foreign_key="question.id", index=True)
+    merged_by: str = Field(max_length=128)
+    merged_at: datetime = _utc()  # type: ignore[assignment]

@@ -36,6 +36,12 @@ TABLES = {
     "anon_vote",
     "anon_quota",
     "daily_secret",
+    "qa_hours_settings",
+    "qa_slot",
+    "qa_session",
+    "qa_moderation",
+    "qa_feedback",
+    "qa_merge",
     "alembic_version",
 }
 HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
