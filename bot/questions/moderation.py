@@ -187,7 +187,7 @@ class Moderation:
         if not await self._decide(question.id, "approved", None, ctx):
             return ctx.reply(ctx.t("qamod.already_decided", number=question.number))
         status = await self.release(question, from_statuses=(PENDING,))
-        done = ctx.t("qamod.approved_by", number=question.number, champion=self._who(ctx))
+        done = self._t("qamod.approved_by", number=question.number, champion=self._who(ctx))
         await self._update_card(question, done)
         key = "qamod.approved_queued" if status == QUEUED else "qamod.approved"
         return ctx.reply(ctx.t(key, number=question.number))
@@ -203,7 +203,7 @@ class Moderation:
             return ctx.reply(ctx.t("qamod.already_decided", number=question.number))
         async with self._db.session() as session:
             await store.move(session, question_id=question.id, to=REJECTED, only_from=(PENDING,))
-        done = ctx.t(
+        done = self._t(
             "qamod.rejected_by", number=question.number, champion=self._who(ctx), reason=UserText(reason)
         )
         await self._update_card(question, done)
@@ -243,7 +243,7 @@ class Moderation:
             return ctx.reply(ctx.t("qamod.already_decided", number=question.number))
         status = await self.release(question, from_statuses=(PENDING,), text=cleaned.text)
         await self._update_card(
-            question, ctx.t("qamod.edited_by", number=question.number, champion=self._who(ctx))
+            question, self._t("qamod.edited_by", number=question.number, champion=self._who(ctx))
         )
         key = "qamod.approved_queued" if status == QUEUED else "qamod.approved"
         return ctx.reply(ctx.t(key, number=question.number))
@@ -300,8 +300,8 @@ class Moderation:
         note = Message.of(self._t("qamod.merged_note", new=new.number, old=old.number))
         await self._board.in_thread(placed, f"qamod:merged:{new_id}", note)
         log.info("question merged", extra={"question_id": int(new_id), "into": int(old_id)})
-        return Reply(
-            Message.of(ctx.t("qamod.merged", new=new.number, old=old.number, champion=self._who(ctx))),
+        return Reply(  # replaces the shared "same as" card: in the channel's language
+            Message.of(self._t("qamod.merged", new=new.number, old=old.number, champion=self._who(ctx))),
             private=False,
             replace=True,
         )
