@@ -154,6 +154,7 @@ class Core:
             catalog=self.catalog,
             locale=settings.locale,
         )
+        moderation.after_publish(loop.suggest_same)
         gate = QuestionGate(
             database=database, board=board, hours=question_hours, moderation=moderation, loop=loop
         )

@@ -161,3 +161,15 @@ def question_platform(row: Question):  # type: ignore[no-untyped-def]
     from bot.domain import Platform
 
     return Platform(row.platform)
+
+
+async def test_an_approved_question_that_repeats_an_open_one_is_offered_for_merging(office: Office) -> None:
+    await office.say("cleo", "ask Can my manager see my ChatGPT history?")
+    await office.say("bo", "qa moderation on")
+    await office.say("dan", "ask Can my manager read my ChatGPT history?")
+    assert await office.outbox("qaloop:same:") == []  # held questions are not compared yet
+    held = await office.question(2)
+    await office.deliver()
+    await office.press("bo", "qamod.approve", str(held.id))
+    (card,) = await office.outbox("qaloop:same:")
+    assert "Q-2 looks like Q-1" in card[2]

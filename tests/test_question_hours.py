@@ -17,6 +17,7 @@ from bot.clock import FrozenClock
 from bot.domain import Actor, Conversation, Platform
 from bot.events import CommandEvent, Origin
 from storage.models import QaHoursSettings, QaSession, QaSlot, Question
+from tests.cli import champbot
 from tests.conftest import make_settings
 from tests.question_hours_support import Office, open_office
 
@@ -195,3 +196,37 @@ async def test_a_session_cannot_open_without_a_questions_channel(
         assert "No questions channel is bound yet" in reply.message.fallback()
         async with core.database.session() as session:
             assert list((await session.exec(select(QaSession))).all()) == []
+
+
+def test_a_champion_runs_a_question_hour_in_the_console(database_url: str) -> None:
+    """The console as a person types it: a subprocess reading stdin, on the real system clock."""
+    admin = champbot(
+        "console",
+        "--user",
+        "ana",
+        "--admin",
+        stdin="setup questions #ai-questions\nqa open 45m\nqa status\nqa open 2h\nqa frob\n",
+        CHAMPBOT_DATABASE_URL=database_url,
+        CHAMPBOT_QA_MAX_DELAY="0",
+    )
+    assert admin.returncode == 0, admin.stderr
+    assert "[#ai-questions] 🙋 The question hour is open until" in admin.stdout
+    assert "A question hour is open until" in admin.stdout
+    assert "A question hour is already open" in admin.stdout
+    assert "Usage: qa [status" in admin.stdout
+    asker = champbot(
+        "console",
+        "--user",
+        "cy",
+        stdin="ask Can I use <!here> ChatGPT for translations? Mail me: cy@firma.dk\nqa close\n",
+        CHAMPBOT_DATABASE_URL=database_url,
+        CHAMPBOT_QA_MAX_DELAY="0",
+    )
+    assert "＠here" in asker.stdout and "[e-mail removed]" in asker.stdout
+    assert "cy@firma.dk" not in asker.stdout and "<!here>" not in asker.stdout
+    assert "qa close needs the AI champion role" in asker.stdout
+    closing = champbot(
+        "console", "--user", "ana", "--admin", stdin="qa close\n", CHAMPBOT_DATABASE_URL=database_url
+    )
+    assert "The question hour is over. 1 questions, 0 answered, 1 still open." in closing.stdout
+    assert "Traceback" not in admin.stdout + asker.stdout + closing.stdout + closing.stderr

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 
 from bot.actions import ActionContext
 from bot.clock import Clock
@@ -62,6 +63,11 @@ class Moderation:
         self._catalog = catalog
         self._locale = locale
         self._max_delay = max_delay_seconds
+        self._after_publish: list[Callable[[Question], Awaitable[object]]] = []
+
+    def after_publish(self, hook: Callable[[Question], Awaitable[object]]) -> None:
+        """Run `hook` for every question this module publishes (the loop's "same as Q-n?" check)."""
+        self._after_publish.append(hook)
 
     # --- holding and releasing ------------------------------------------------------------------
 
@@ -111,6 +117,8 @@ class Moderation:
             return ""
         if target == "open" and binding is not None:
             await self._board.publish(fresh, binding.channel_id)
+            for hook in self._after_publish:
+                await hook(fresh)
         return target
 
     async def release_queued(self, platform: Platform) -> int:
