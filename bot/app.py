@@ -214,11 +214,23 @@ async def run_console(
     async with open_core(settings, extra_roles=extra) as core:
         messenger = ConsoleMessenger(sys.stdout)
         core.messengers.register(messenger)
-        worker = start_worker(core, settings, limits={})
+        # No background worker: the shell drains the outbox after each line, so what a command
+        # sends is printed before the next prompt, in order.
+        worker = OutboxWorker(
+            database=core.database,
+            messengers=core.messengers,
+            clock=core.clock,
+            limits={},
+            metrics=core.metrics,
+            on_sent=core.outbox.notify_sent,
+        )
         actor = Actor(Platform.CONSOLE, user, display_name or user, locale, timezone)
+
+        async def settle() -> None:
+            while await worker.run_once():
+                pass
+
         try:
-            await ConsoleShell(core, messenger, actor, sys.stdout, sys.stdin).run()
+            await ConsoleShell(core, messenger, actor, sys.stdout, sys.stdin, settle).run()
         finally:
-            await worker.stop()
-        while await worker.run_once():  # show what is still queued before the shell closes
-            pass
+            await settle()  # show what is still queued before the shell closes

@@ -21,6 +21,7 @@ from tests.fakes import (
     plain_text_value,
     view_submission_body,
 )
+from tests.questions_support import SentKeys
 from tests.test_slack_http import post_event, slash
 
 QUESTION = "Am I allowed to paste customer data into ChatGPT? Write me at ana@example.com"
@@ -149,7 +150,9 @@ async def test_an_employee_asks_anonymously_people_vote_a_champion_answers_and_t
     server: Server, http: aiohttp.ClientSession, signer: SlackRequestFactory, slack_api: FakeSlackApi
 ) -> None:
     await prepare(http, server, signer, slack_api)
+    sent = SentKeys(server.core.outbox)
     receipt, post = await ask(http, server, signer, slack_api, QUESTION, "U1")
+    await sent.wait("qa:q:")
 
     # The receipt is private, names the number, says what was masked, and carries the token.
     assert receipt["response_type"] == "ephemeral"
