@@ -21,6 +21,7 @@ TOKENS = [
     "<@U024BE7LH>",
     "<@U024BE7LH|bob>",
     "<@W12345>",
+    "<@29:1bo|Bo>",
     "<#C024BE7LR>",
     "<#C024BE7LR|general>",
     "<!subteam^SAZ94GDB8>",
@@ -80,6 +81,7 @@ def test_any_text_is_either_cleaned_or_rejected_with_a_catalog_key(raw: str) -> 
         ("<!channel> can we use ChatGPT?", "＠channel can we use ChatGPT?"),
         ("Ask <@U024BE7LH|bob> about it", "Ask ＠bob about it"),
         ("Ask <@U024BE7LH> about it", "Ask ＠U024BE7LH about it"),
+        ("Should <@29:1bo|Bo> see this?", "Should ＠Bo see this?"),  # a Teams mention, as the edge passes it
         ("See <#C024BE7LR|general>", "See #general"),
         ("Hey <!subteam^SAZ94GDB8|@design>!", "Hey ＠design!"),
         ("Hej <at>Anna Jensen</at>, må jeg?", "Hej ＠Anna Jensen, må jeg?"),

@@ -46,8 +46,9 @@ class Cleaned:
 # --- pings -----------------------------------------------------------------------------------
 
 _SLACK_LINK = re.compile(r"<((?:https?://|mailto:)[^|<>\s]*)(?:\|([^<>]*))?>", re.IGNORECASE)
-_SLACK_USER = re.compile(r"<@([A-Z0-9]+)(?:\|([^<>]*))?>", re.IGNORECASE)
-_SLACK_CHANNEL = re.compile(r"<#([A-Z0-9]+)(?:\|([^<>]*))?>", re.IGNORECASE)
+# Ids as the edges hand them over: Slack `U024BE7LH`, Teams `29:1abc…` (see bot/parsing.py).
+_SLACK_USER = re.compile(r"<@([^|<>\s]+)(?:\|([^<>]*))?>")
+_SLACK_CHANNEL = re.compile(r"<#([^|<>\s]+)(?:\|([^<>]*))?>")
 _SLACK_SPECIAL = re.compile(r"<!([^<>|]*)(?:\|([^<>]*))?>")
 _TEAMS_AT = re.compile(r"<at\b[^<>]*>(.*?)</at\s*>", re.IGNORECASE | re.DOTALL)
 # Anything left that could still open a token: "<!", "<@", "<#", "<at", "</at".
