@@ -194,8 +194,11 @@ async def test_a_session_cannot_open_without_a_questions_channel(
         )
         reply = await core.handle_command(CommandEvent(origin, "qa open"))
         assert "No questions channel is bound yet" in reply.message.fallback()
+        reply = await core.handle_command(CommandEvent(origin, "qa moderation on"))
+        assert "Pre-moderation needs a champions channel" in reply.message.fallback()
         async with core.database.session() as session:
             assert list((await session.exec(select(QaSession))).all()) == []
+            assert list((await session.exec(select(QaHoursSettings))).all()) == []
 
 
 def test_a_champion_runs_a_question_hour_in_the_console(database_url: str) -> None:

@@ -254,6 +254,9 @@ class QuestionHours:
 
     async def _moderation(self, ctx: CommandContext, args: list[str]) -> Reply:
         choice = _on_off(args)
+        if choice and await self._channel(ctx.identity.platform, ChannelPurpose.CHAMPIONS) is None:
+            # Nobody could review the held questions: refuse rather than let them wait unseen.
+            return ctx.reply(ctx.t("qahours.moderation_needs_champions", prefix=Markup(ctx.prefix)))
         async with self._db.session() as session:
             await store.change_settings(
                 session,
