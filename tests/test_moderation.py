@@ -5,7 +5,9 @@ The asker is never stored: a rejection reaches them only through their own recei
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -173,3 +175,25 @@ async def test_an_approved_question_that_repeats_an_open_one_is_offered_for_merg
     await office.press("bo", "qamod.approve", str(held.id))
     (card,) = await office.outbox("qaloop:same:")
     assert "Q-2 looks like Q-1" in card[2]
+
+
+async def test_no_log_line_of_moderation_or_question_hours_names_the_asker(
+    office: Office, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await office.say("bo", "qa moderation on")
+    await office.say("cleo", "ask Is it OK to use AI for my exam at the evening school?")
+    question = await office.question(1)
+    await office.deliver()
+    await office.press("cleo", "ask.show", office.token_of("cleo"))
+    await office.submit("bo", "qamod.reject_form", {"reason": "Ask your school."}, str(question.id))
+    await office.press("cleo", "ask.show", office.token_of("cleo"))
+    await office.press("cleo", "qahours.helpful", f"{question.id}:yes")
+    await office.press("cleo", "qamod.report", str(question.id))
+    await office.submit("cleo", "qamod.report_form", {"reason": "spam"}, str(question.id))
+    office.clock.advance(timedelta(days=3))
+    await office.tick()
+    ours = [r for r in caplog.records if r.name.split(".")[0] in {"bot", "handlers", "jobs", "storage"}]
+    assert ours
+    for record in ours:
+        assert "cleo" not in record.getMessage() and "cleo" not in repr(record.__dict__), record.getMessage()
