@@ -209,13 +209,17 @@ async def session_counts(
     return SessionCounts(asked, answered, by_status.get("open", 0), [(n, v) for n, v in best])
 
 
-async def unanswered(session: AsyncSession, *, platform: str, visible_before: datetime) -> list[Question]:
+async def unanswered(
+    session: AsyncSession, *, platform: str, visible_before: datetime, visible_after: datetime | None = None
+) -> list[Question]:
     """Public questions still waiting for an answer, oldest first (held and queued ones are not "open")."""
     query = select(Question).where(
         Question.platform == platform,
         Question.status == "open",
         col(Question.visible_at) <= visible_before,
     )
+    if visible_after is not None:
+        query = query.where(col(Question.visible_at) > visible_after)
     return list((await session.exec(query.order_by(col(Question.number)))).all())
 
 

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_DURATION = timedelta(hours=1)
 REMIND_BEFORE = timedelta(hours=24)
+ESCALATION_WINDOW = timedelta(days=7)
 MAX_LISTED = 15
 
 # Called when a session opens, to post the questions that waited for it (Q's service).
@@ -444,7 +445,12 @@ class QuestionHours:
         naming the champion on duty this week."""
         async with self._db.session() as session:
             late = await store.unanswered(
-                session, platform=platform.value, visible_before=now - self._response_time
+                session,
+                platform=platform.value,
+                visible_before=now - self._response_time,
+                # Only questions that became late this past week: bounds each minute's work (the
+                # outbox key already makes each escalation happen once).
+                visible_after=now - self._response_time - ESCALATION_WINDOW,
             )
             settings = await store.settings_for(session, platform=platform.value)
         if not late:
