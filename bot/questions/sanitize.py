@@ -92,7 +92,8 @@ def neutralise_pings(text: str) -> str:
 
 _EMAIL = re.compile(r"(?<![\w.%+\-])[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[^\W\d_]{2,}(?![\w\-])")
 _CPR = re.compile(r"(?<![\w\-./,])(\d{2})(\d{2})(\d{2})[- ]?(\d{4})(?![\d]|[\-./,]\d)")
-_INTERNATIONAL = re.compile(r"(?<![\w+])(?:\+|00)\d{1,3}(?:[ \-.]?\(?\d{1,4}\)?){2,6}(?![\d]|[\-.,/]\d)")
+# Possessive groups: a digit group never gives digits back, so a long digit run fails fast.
+_INTERNATIONAL = re.compile(r"(?<![\w+])(?:\+|00)\d{1,3}(?:[ \-.]?\(?\d{1,4}+\)?){2,6}+(?![\d]|[\-.,/]\d)")
 # Danish subscriber numbers start with 2–9: 8 digits, or 2-2-2-2 / 4-4 with spaces.
 _DANISH = re.compile(
     r"(?<![\w\-./,+])[2-9]\d(?:\d{6}|(?: \d{2}){3}|-\d{2}-\d{2}-\d{2}|\d{2} \d{4})(?![\d]|[\-./,]\d)"
