@@ -30,6 +30,7 @@ from bot.questions.moderation import Moderation
 from bot.questions.service import QuestionService
 from bot.questions.sessions import QuestionHours
 from bot.services.help import HelpService
+from bot.services.knowledge import KnowledgeService
 from bot.services.people import PeopleService
 from bot.services.roles import RolesService
 from bot.services.setup import SetupService
@@ -53,6 +54,7 @@ class Services:
     question_hours: QuestionHours
     moderation: Moderation
     loop: Loop
+    knowledge: KnowledgeService
 
 
 def register_actions(table: ActionTable, services: Services) -> None:
@@ -75,6 +77,7 @@ def register_commands(table: CommandTable, services: Services) -> None:
     table.add("revoke", Role.ADMIN, services.roles.revoke)
     table.add("ask", Role.EMPLOYEE, services.questions.ask)
     table.add("qa", Role.EMPLOYEE, services.question_hours.command)  # roles per subcommand inside
+    table.add("kb", Role.EMPLOYEE, services.knowledge.command)  # roles per subcommand inside
 
 
 def configured_roles(
@@ -121,7 +124,10 @@ class Core:
             catalog=self.catalog,
             locale=settings.locale,
         )
-        answers = AnswerDesk(database=database, clock=clock, messengers=messengers, board=board)
+        knowledge = KnowledgeService(database=database, clock=clock)
+        answers = AnswerDesk(
+            database=database, clock=clock, messengers=messengers, board=board, knowledge=knowledge
+        )
         self.outbox.on_sent(QUESTION_KEY, answers.posted)
         anonymity = Anonymity(
             database=database, clock=clock, store=store_for(database), timezone=settings.timezone
@@ -177,6 +183,7 @@ class Core:
             question_hours=question_hours,
             moderation=moderation,
             loop=loop,
+            knowledge=knowledge,
         )
         self.services.questions.gate = gate
         register_commands(commands, self.services)

@@ -164,6 +164,15 @@ class KnowledgeEntry(SQLModel, table=True):
     updated_at: datetime = _utc()  # type: ignore[assignment]
 
 
+class KnowledgeTerm(SQLModel, table=True):
+    """How many entries contain a search term: the same IDF weights on SQLite and PostgreSQL."""
+
+    __tablename__ = "knowledge_term"
+
+    term: str = Field(primary_key=True, max_length=64)
+    entries: int = Field(default=0)
+
+
 # --- anonymous questions (issue 3) ------------------------------------------------------------
 # Nothing below names an asker, voter or follow-up writer: no user id, no hash of one on a
 # question, and no moment of asking (only the randomised time the question became public).

@@ -27,6 +27,7 @@ TABLES = {
     "outbox",
     "inbound_event",
     "knowledge_entry",
+    "knowledge_term",
     "question",
     "question_counter",
     "question_token",

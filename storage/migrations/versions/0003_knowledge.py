@@ -1,4 +1,4 @@
-"""knowledge base: entries plus a full-text index (SQLite FTS5 or a PostgreSQL GIN index)
+"""knowledge base: entries, term counts, and a full-text index (SQLite FTS5 or a PostgreSQL GIN index)
 
 Revision ID: 0003
 Revises: 0002
@@ -59,6 +59,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("question_id"),
     )
+    op.create_table(
+        "knowledge_term",
+        sa.Column("term", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("entries", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("term"),
+    )
     index = {"sqlite": SQLITE_INDEX, "postgresql": POSTGRES_INDEX}.get(op.get_bind().dialect.name, [])
     for statement in index:
         op.execute(statement)
@@ -72,4 +78,5 @@ def downgrade() -> None:
         op.execute("DROP TABLE IF EXISTS knowledge_fts")
     elif dialect == "postgresql":
         op.execute("DROP INDEX IF EXISTS knowledge_fts_gin")
+    op.drop_table("knowledge_term")
     op.drop_table("knowledge_entry")
