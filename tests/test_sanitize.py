@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from hypothesis import example, given, settings
@@ -176,3 +177,32 @@ def test_long_hostile_input_is_handled_quickly() -> None:
     hostile = ("+45 " + "1" * 40 + " ") * 40 + "a" * 200 + "@" * 200
     cleaned = clean_question(hostile[:2000])
     assert not PING.search(cleaned.text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    day=st.dates(min_value=date(1920, 1, 1), max_value=date(2019, 12, 31)),
+    serial=st.integers(0, 9999),
+    dash=st.booleans(),
+)
+def test_every_plausible_cpr_number_is_masked(day: date, serial: int, dash: bool) -> None:
+    cpr = f"{day:%d%m%y}{'-' if dash else ''}{serial:04d}"
+    cleaned = clean_question(f"Mit CPR-nummer er {cpr}, må jeg dele det?")
+    assert cpr not in cleaned.text and "cpr" in cleaned.masked
+
+
+@settings(max_examples=300, deadline=None)
+@given(year=st.integers(1900, 2099), count=st.integers(0, 99999))
+def test_years_and_counts_are_never_masked(year: int, count: int) -> None:
+    raw = f"In {year} we answered {count} questions, {year}-{year + 1}."
+    assert clean_question(raw) == Cleaned(text=raw, masked=())
+
+
+@settings(max_examples=200, deadline=None)
+@given(number=st.from_regex(r"[2-9][0-9]{7}", fullmatch=True), spaced=st.booleans())
+def test_danish_phone_numbers_are_masked_unless_they_read_as_a_date(number: str, spaced: bool) -> None:
+    shown = " ".join(number[i : i + 2] for i in range(0, 8, 2)) if spaced else number
+    cleaned = clean_question(f"Ring til {shown} i morgen")
+    looks_like_date = 1900 <= int(number[:4]) <= 2099
+    if not looks_like_date:
+        assert shown not in cleaned.text and cleaned.masked == ("phone",)
