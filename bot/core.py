@@ -151,6 +151,7 @@ class Core:
             catalog=self.catalog,
             locale=settings.locale,
             max_delay_seconds=settings.qa_max_delay,
+            anonymity=anonymity,
         )
         question_hours.on_open(moderation.release_queued)
         loop = Loop(

@@ -114,6 +114,9 @@ async def test_anyone_reports_a_question_and_the_champions_get_the_reason_withou
     assert report[1] == "champions"
     assert "Q-1 was reported: This is a rant, not a question" in report[2]
     assert "dan" not in report[2]
+    again = await office.submit("dan", "qamod.report_form", {"reason": "Still a rant"}, str(question.id))
+    assert "already reported Q-1 today" in again
+    assert len(await office.outbox("qamod:report:")) == 1
 
 
 async def test_a_repeated_question_is_offered_for_merging_and_the_receipt_still_works(office: Office) -> None:

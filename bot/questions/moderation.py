@@ -20,7 +20,7 @@ from bot.events import ButtonPress, FormSubmission
 from bot.i18n import Catalog
 from bot.messages import Actions, Button, Form, Input, Message, Note, Reply, Section
 from bot.ports import DeliveryError, FormTrigger, Messengers
-from bot.questions.anonymity import visible_time
+from bot.questions.anonymity import Anonymity, visible_time
 from bot.questions.board import QuestionBoard
 from bot.questions.sanitize import MAX_LENGTH, QuestionRejected, clean_question
 from bot.questions.sessions import QuestionHours
@@ -53,6 +53,7 @@ class Moderation:
         catalog: Catalog,
         locale: str,
         max_delay_seconds: float,
+        anonymity: Anonymity,
     ) -> None:
         self._db = database
         self._clock = clock
@@ -63,6 +64,7 @@ class Moderation:
         self._catalog = catalog
         self._locale = locale
         self._max_delay = max_delay_seconds
+        self._anonymity = anonymity
         self._after_publish: list[Callable[[Question], Awaitable[object]]] = []
 
     def after_publish(self, hook: Callable[[Question], Awaitable[object]]) -> None:
@@ -268,6 +270,12 @@ class Moderation:
         binding = await self._board.binding(platform, ChannelPurpose.CHAMPIONS)
         if binding is None:
             return ctx.reply(ctx.t("qamod.no_champions_channel"))
+        # One report per person per question a day, counted like a +1: a keyed hash, no name.
+        scope = f"report:{question.id}"
+        day, digest = await self._anonymity.digest(scope, platform.value, ctx.identity.user_id)
+        async with self._db.session() as session:
+            if not await questions.add_vote(session, scope=scope, digest=digest, day=day):
+                return ctx.reply(ctx.t("qamod.report_already", number=question.number))
         card = Message(
             (
                 Section(self._t("qamod.reported", number=question.number, reason=UserText(reason))),
