@@ -32,6 +32,9 @@ class Outgoing:
     campaign: str | None = None
     thread_id: str | None = None
     not_before: datetime | None = None  # hold it back until then (e.g. a random delay, a local time)
+    # An anonymous post must not record when it was asked for: the row's created_at is then
+    # not_before, so the outbox cannot be matched against the moment a person spoke to the bot.
+    conceal_enqueue_time: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in {"dm", "post"}:
@@ -93,7 +96,7 @@ class OutboxService:
                     "state": outbox.PENDING,
                     "attempts": 0,
                     "next_attempt_at": max(now, item.not_before) if item.not_before else now,
-                    "created_at": now,
+                    "created_at": (item.not_before or now) if item.conceal_enqueue_time else now,
                 }
                 for item in items[start : start + chunk]
             ]

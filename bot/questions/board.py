@@ -112,6 +112,7 @@ class QuestionBoard:
                     channel_id,
                     self.message_for(question),
                     not_before=question.visible_at,
+                    conceal_enqueue_time=True,
                 )
             ]
         )

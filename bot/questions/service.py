@@ -247,6 +247,7 @@ class QuestionService:
                     message,
                     thread_id=ref.message_id,
                     not_before=visible_at,
+                    conceal_enqueue_time=True,
                 )
             ]
         )

@@ -35,10 +35,23 @@ ANY = re.compile(".*")
 ASK_SHORTCUT = "ask.shortcut"  # the callback id of the "Ask anonymously" shortcut in the manifest
 
 
+# The Slack SDKs log every request and response body at DEBUG. A receipt is a DM to the asker
+# naming their question, so one such line would tie a person to an anonymous question: these
+# loggers never go below INFO, whatever CHAMPBOT_LOG_LEVEL says.
+PAYLOAD_LOGGERS = ("slack_sdk", "slack_bolt")
+
+
+def keep_payloads_out_of_logs() -> None:
+    for name in PAYLOAD_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logging.INFO, logger.level))
+
+
 def web_client(settings: Settings, *, retry_on_429: bool) -> AsyncWebClient:
     """The interactive client waits out a 429 (Retry-After) and tries again, so a burst of lookups
     never fails a person's command; the outbox's client does not, because its own limiter must
     see every 429 to slow the whole fan-out down."""
+    keep_payloads_out_of_logs()
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = TieredWebClient(token=token, base_url=settings.slack_api_url)
     if retry_on_429:
