@@ -123,6 +123,7 @@ async def test_a_repeated_question_is_offered_for_merging_and_the_receipt_still_
     await office.say("cleo", "ask Am I allowed to paste customer data into ChatGPT?")
     await office.say("dan", "ask Can I paste customer data into ChatGPT?")
     await office.say("ana", "ask Which courses on prompt writing do we offer?")
+    await office.deliver()
     first, second = await office.question(1), await office.question(2)
     await office.press("ana", "qa.vote", str(first.id))
     await office.press("cleo", "qa.vote", str(second.id))
@@ -138,6 +139,10 @@ async def test_a_repeated_question_is_offered_for_merging_and_the_receipt_still_
     assert (await office.question(2)).status == "merged"
     shown = await office.press("dan", "ask.show", office.token_of("dan"))
     assert "Q-2 asked the same as Q-1" in shown
+    await office.deliver()
+    board = office.out.getvalue()
+    assert "Merged: this asks the same as an earlier question" in board  # Q-2's message, updated
+    assert "This question asks the same as Q-1" in board  # and the note in Q-2's thread
     # The unrelated third question was not offered.
     assert len(await office.outbox("qaloop:same:")) == 1
 

@@ -26,6 +26,14 @@ def question_message(
     catalog: Catalog, locale: str, *, question_id: int, number: int, text: str, votes: int, status: str
 ) -> Message:
     """The anonymous question as posted: number, words, +1 count, status, and the buttons."""
+    if status == "merged":  # H: a repeat merged into an earlier question (named in its thread)
+        return Message(
+            (
+                Section(catalog.text(locale, "question.title", number=number)),
+                Section(Text.of(UserText(text))),
+                Note(catalog.text(locale, "qamod.status_merged")),
+            )
+        )
     buttons = [
         Button(catalog.string(locale, "question.button.vote"), "qa.vote", str(question_id), "primary"),
         Button(catalog.string(locale, "question.button.answer"), "qa.answer", str(question_id)),
