@@ -13,8 +13,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+import httpx
 from aiohttp import web
 
+from bot.ai import llm_configured, llm_from_settings
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.core import Core
@@ -74,6 +76,7 @@ async def open_core(
     """Migrate, open the database, and build the core with an empty Messengers registry."""
     await migrate(settings)
     database = Database(settings.database_url)
+    http = httpx.AsyncClient() if llm_configured(settings) else None  # only for AI drafts
     try:
         yield Core(
             settings=settings,
@@ -81,8 +84,11 @@ async def open_core(
             clock=clock or SystemClock(),
             messengers=Messengers(),
             extra_roles=extra_roles,
+            llm=llm_from_settings(settings, http) if http is not None else None,
         )
     finally:
+        if http is not None:
+            await http.aclose()
         await database.close()
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.actions import ActionContext, ActionTable
+from bot.ai import draft_answer
 from bot.clock import Clock
 from bot.commands import CommandTable
 from bot.config import Settings
@@ -20,9 +22,9 @@ from bot.identity import Identity
 from bot.messages import Message, Reply, Section
 from bot.metrics import Metrics
 from bot.parsing import parse
-from bot.ports import Messengers
+from bot.ports import LLM, Messengers
 from bot.questions.anonymity import Anonymity, store_for
-from bot.questions.answering import AnswerDesk
+from bot.questions.answering import AnswerDesk, Drafter, Match
 from bot.questions.board import QUESTION_KEY, QuestionBoard
 from bot.questions.gate import QuestionGate
 from bot.questions.loop import Loop
@@ -80,6 +82,15 @@ def register_commands(table: CommandTable, services: Services) -> None:
     table.add("kb", Role.EMPLOYEE, services.knowledge.command)  # roles per subcommand inside
 
 
+def drafter_for(llm: LLM) -> Drafter:
+    """AI drafts grounded in the knowledge-base matches the question already found."""
+
+    async def draft(question: str, matches: Sequence[Match], locale: str) -> str:
+        return await draft_answer(llm, question=question, matches=matches, locale=locale)
+
+    return draft
+
+
 def configured_roles(
     settings: Settings, extra: dict[tuple[Platform, str], frozenset[Role]]
 ) -> dict[tuple[Platform, str], frozenset[Role]]:
@@ -100,6 +111,7 @@ class Core:
         clock: Clock,
         messengers: Messengers,
         extra_roles: dict[tuple[Platform, str], frozenset[Role]] | None = None,
+        llm: LLM | None = None,
     ) -> None:
         self.settings = settings
         self.database = database
@@ -126,7 +138,12 @@ class Core:
         )
         knowledge = KnowledgeService(database=database, clock=clock)
         answers = AnswerDesk(
-            database=database, clock=clock, messengers=messengers, board=board, knowledge=knowledge
+            database=database,
+            clock=clock,
+            messengers=messengers,
+            board=board,
+            knowledge=knowledge,
+            drafter=drafter_for(llm) if llm is not None else None,
         )
         self.outbox.on_sent(QUESTION_KEY, answers.posted)
         anonymity = Anonymity(

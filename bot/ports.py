@@ -62,6 +62,15 @@ class Messenger(Protocol):
         ...
 
 
+class LLM(Protocol):
+    """A chat model behind an OpenAI-compatible API (`bot.ai`); raises `bot.ai.LLMError` when it
+    cannot answer (timeout, HTTP error, malformed reply), so callers handle one exception."""
+
+    async def complete(self, messages: list[dict[str, str]]) -> str:
+        """The assistant's reply to chat messages ({"role": …, "content": …})."""
+        ...
+
+
 class Messengers:
     """The Messenger of each live platform, looked up by the platform an event came from."""
 
