@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import KnowledgeEntry, KnowledgeTerm
 from storage.search_terms import distinct_terms, index_query, index_terms, query_groups, score
+from storage.upsert import insert_if_absent
 
 SEARCH_INDEX_PREFIX = "knowledge_fts"  # the FTS5 table, its shadow tables, triggers and the GIN index
 CANDIDATES = 30  # how many of the engine's best are scored
@@ -94,17 +95,14 @@ async def remember_question(
     values = _values(question=question, answer=answer, locale=locale, now=now)
     existing = await _by_question(session, question_id)
     if existing is None:
-        entry = KnowledgeEntry(
-            source="question",
-            question_id=question_id,
-            question_number=question_number,
-            created_at=now,
-            **values,
-        )
-        session.add(entry)
-        await session.flush()
-        await _count_terms(session, _added(entry.question_terms, entry.answer_terms))
-        return
+        row = {"source": "question", "question_id": question_id, "question_number": question_number}
+        if await insert_if_absent(
+            session, KnowledgeEntry, {**row, "created_at": now, **values}, key=("question_id",)
+        ):
+            await _count_terms(session, _added(values["question_terms"], values["answer_terms"]))
+            return
+        existing = await _by_question(session, question_id)  # a concurrent answer inserted it first
+        assert existing is not None
     before = distinct_terms(existing.question_terms, existing.answer_terms)
     for name, value in values.items():
         setattr(existing, name, value)

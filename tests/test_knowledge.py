@@ -3,6 +3,7 @@ paraphrases (English and Danish), `kb` commands answer bad input clearly and cha
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -231,3 +232,18 @@ async def test_storage_counts_entries_without_scanning_them(desk: Desk) -> None:
     terms = await desk.terms()
     assert terms["job"] == 1 and terms["data"] == 1
     assert terms["approv"] == 1  # "approved" is twice in one answer: counted once per entry
+
+
+async def test_two_answers_remembered_at_once_make_one_entry(desk: Desk) -> None:
+    await asyncio.gather(
+        *(
+            desk.kb.remember_answer(
+                question_id=7, question_number=17, question=JOB, answer=answer, locale="en"
+            )
+            for answer in ("First answer.", JOB_ANSWER)
+        )
+    )
+
+    [entry] = await desk.entries()
+    assert entry.answer in {"First answer.", JOB_ANSWER}
+    assert (await desk.terms())["*"] == 1
