@@ -25,6 +25,7 @@ from tests.questions_support import SentKeys
 from tests.test_slack_http import post_event, slash
 
 QUESTION = "Am I allowed to paste customer data into ChatGPT? Write me at ana@example.com"
+PARAPHRASE = "May we put our customers' data into ChatGPT?"
 ANSWER = "No. Never paste customer data into public AI tools; use the company's approved Copilot instead."
 
 
@@ -212,6 +213,16 @@ async def test_an_employee_asks_anonymously_people_vote_a_champion_answers_and_t
     assert f"https://fake.slack.test/archives/CQUESTIONS/p{question_ts.replace('.', '')}" in text_of(
         shown_link
     )
+
+    # Later, someone asks the same thing in other words: the thread answers at once from Q-1.
+    await ask(http, server, signer, slack_api, PARAPHRASE, "UADMIN")
+    await sent.wait("qa:q:", 2)
+    await sent.wait("qa:kb:")
+    second_ts = sent.refs["qa:q:2"].message_id
+    asked_before = thread_posts(slack_api, second_ts)
+    assert len(asked_before) == 1
+    shown = text_of(asked_before[0])
+    assert "Asked before:" in shown and "*Q-1*" in shown and "approved Copilot" in shown
 
 
 async def test_asking_without_the_questions_channel_says_so_and_stores_nothing(

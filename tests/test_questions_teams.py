@@ -185,6 +185,26 @@ async def test_a_teams_employee_asks_people_vote_a_champion_answers_in_the_threa
         in card_text(shown[-1])
     )
 
+    # Hanne later asks the same in other words: the new question's thread answers from Q-1.
+    await send(
+        http,
+        teams_server,
+        message_activity(
+            "ask Could AI take over my job one day?",
+            service_url=url,
+            user_id="29:1admin",
+            user_name="Hanne",
+            conversation_id="a:1admin",
+        ),
+    )
+    await sent_keys.wait("qa:q:", 2)
+    await sent_keys.wait("qa:kb:")
+    thread = f"{CHANNEL};messageid={sent_keys.refs['qa:q:2'].message_id}"
+    asked_before = [c.body for c in connector.calls if c.conversation_id == thread and c.status < 300]
+    assert len(asked_before) == 1
+    assert "Asked before:" in card_text(asked_before[0]) and "Q-1" in card_text(asked_before[0])
+    assert "approved Copilot" in card_text(asked_before[0])
+
 
 async def test_asking_in_a_team_channel_sends_the_receipt_privately_never_into_the_channel(
     teams_server: Server, http: aiohttp.ClientSession, connector: FakeBotConnector
