@@ -13,6 +13,7 @@ from storage.models import (
     AnonQuota,
     AnonVote,
     DailySecret,
+    OutboxMessage,
     Question,
     QuestionAnswer,
     QuestionCounter,
@@ -22,6 +23,7 @@ from storage.models import (
 from storage.upsert import insert_if_absent
 
 OPEN, ANSWERED, ACCEPTED = "open", "answered", "accepted"
+QUESTION_KEY = "qa:q:"  # outbox key prefix of a question's post: qa:q:<question id>
 
 
 async def next_number(session: AsyncSession, *, platform: str) -> int:
@@ -80,6 +82,25 @@ async def by_message(
         )
     )
     return result.first()
+
+
+async def posted_question_id(
+    session: AsyncSession, *, platform: str, channel_id: str, message_id: str
+) -> int | None:
+    """The question whose post the outbox recorded at this message, for when the after-send hook
+    that copies the location onto the question never ran (its replica died right after sending)."""
+    result = await session.exec(
+        select(OutboxMessage.idempotency_key).where(
+            OutboxMessage.platform == platform,
+            OutboxMessage.channel_id == channel_id,
+            OutboxMessage.message_id == message_id,
+            OutboxMessage.state == "sent",
+            col(OutboxMessage.idempotency_key).startswith(QUESTION_KEY),
+        )
+    )
+    key = result.first()
+    rest = key[len(QUESTION_KEY) :] if key else ""
+    return int(rest) if rest.isdigit() else None
 
 
 async def set_location(session: AsyncSession, *, question_id: int, channel_id: str, message_id: str) -> None:

@@ -255,3 +255,29 @@ async def test_ask_without_text_opens_the_ask_anonymously_modal_and_its_submissi
             break
         await slack_api.wait_for("chat.postMessage", len(slack_api.calls_to("chat.postMessage")) + 1)
     assert "Will AI take my job?" in text_of(questions_posts(slack_api)[0])
+
+
+async def test_a_champions_reply_is_still_an_answer_when_the_posted_hook_never_ran(
+    server: Server, http: aiohttp.ClientSession, signer: SlackRequestFactory, slack_api: FakeSlackApi
+) -> None:
+    """A replica may die right after sending, before copying the question's location: the outbox row
+    still says where the question landed, and the thread reply finds it there."""
+    await prepare(http, server, signer, slack_api)
+    sent = SentKeys(server.core.outbox)
+    await ask(http, server, signer, slack_api, "Who decides which AI tools we get?", "U1")
+    await sent.wait("qa:q:")
+    async with server.core.database.session() as session:
+        question = (await session.exec(select(Question))).one()
+        question_ts = question.message_id
+        question.channel_id = question.message_id = None  # as if the after-send hook never ran
+        session.add(question)
+    assert question_ts is not None
+    reply = thread_reply_event(
+        "U2", ANSWER, channel="CQUESTIONS", thread_ts=question_ts, ts="1900000000.000009"
+    )
+    updates = len(slack_api.calls_to("chat.update"))
+    assert await post_event(http, server, signer, event_body(reply)) == 200
+    await slack_api.wait_for("chat.update", updates + 1)
+    async with server.core.database.session() as session:
+        repaired = (await session.exec(select(Question))).one()
+    assert repaired.status == "answered" and repaired.message_id == question_ts

@@ -131,24 +131,34 @@ class AnswerDesk:
     # --- answering ---------------------------------------------------------------------------
 
     async def is_question_thread(self, platform: Platform, channel_id: str, thread_id: str) -> bool:
+        return await self._question_at(platform, channel_id, thread_id) is not None
+
+    async def _question_at(self, platform: Platform, channel_id: str, message_id: str) -> Question | None:
+        """The question posted as this message; repaired from the outbox if its location was never copied."""
         async with self._db.session() as session:
             found = await questions.by_message(
-                session, platform=platform.value, channel_id=channel_id, message_id=thread_id
+                session, platform=platform.value, channel_id=channel_id, message_id=message_id
             )
-        return found is not None
+            if found is not None:
+                return found
+            question_id = await questions.posted_question_id(
+                session, platform=platform.value, channel_id=channel_id, message_id=message_id
+            )
+            if question_id is None:
+                return None
+            await questions.set_location(
+                session, question_id=question_id, channel_id=channel_id, message_id=message_id
+            )
+            return await questions.get_question(session, question_id)
 
     async def thread_reply(self, identity: Identity, event: ThreadReply) -> bool:
         """A champion's reply in a question's thread answers it (True); anyone else's is just conversation."""
         conversation = event.origin.conversation
         if conversation.thread_id is None or not identity.may(Role.CHAMPION):
             return False
-        async with self._db.session() as session:
-            question = await questions.by_message(
-                session,
-                platform=identity.platform.value,
-                channel_id=conversation.conversation_id,
-                message_id=conversation.thread_id,
-            )
+        question = await self._question_at(
+            identity.platform, conversation.conversation_id, conversation.thread_id
+        )
         if question is None or not event.text.strip():
             return False
         await self._record(
