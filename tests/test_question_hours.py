@@ -165,6 +165,7 @@ async def test_a_question_unanswered_past_the_target_is_escalated_naming_the_cha
         ("bo", "qa unschedule thu 14:00", "There is no weekly question hour on that day"),
         ("bo", "qa moderation maybe", "Usage: qa [status"),
         ("bo", "qa frobnicate", "Usage: qa [status"),
+        ("bo", "qa <@bo|bo> open", "Usage: qa [status"),
         ("bo", "qa close", "No question hour is open right now."),
         ("ana", "qa oncall bo eve", "Name the champions on call with @"),
         ("ana", "qa mode sometimes", "Usage: qa [status"),

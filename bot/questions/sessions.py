@@ -18,9 +18,9 @@ from bot.delivery.outbox import OutboxService, Outgoing
 from bot.domain import ChannelPurpose, Platform, Role
 from bot.i18n import Catalog
 from bot.messages import Message, Reply
-from bot.parsing import UserArg
+from bot.parsing import UserArg, Word
 from bot.questions import hours
-from bot.questions.hours import Occurrence, ScheduleError, WeeklySlot
+from bot.questions.hours import ScheduleError, WeeklySlot
 from bot.text import Markup, MentionUser, Text, UserText
 from storage import channels
 from storage import question_hours as store
@@ -108,14 +108,12 @@ class QuestionHours:
         async with self._db.session() as session:
             return (await store.settings_for(session, platform=platform.value)).moderation
 
-    async def next_sitting(self, platform: Platform) -> Occurrence | None:
-        async with self._db.session() as session:
-            rows = await store.slots(session, platform=platform.value)
-        return hours.next_of([slot_of(row) for row in rows], self._clock.now(), self._tz)
-
     # --- the command --------------------------------------------------------------------------
 
     async def command(self, ctx: CommandContext) -> Reply:
+        args = ctx.command.args
+        if args and not isinstance(args[0], Word):
+            raise UsageError("cmd.qa.usage")
         words = ctx.command.words()
         sub = words[0].lower() if words else "status"
         handlers = {
