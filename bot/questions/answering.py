@@ -18,7 +18,7 @@ from bot.domain import ChannelPurpose, Platform, Role
 from bot.events import ButtonPress, FormSubmission, ThreadReply
 from bot.identity import Identity
 from bot.messages import Form, Input, MessageRef, Reply
-from bot.ports import DeliveryError, FormTrigger, Messengers
+from bot.ports import Messengers
 from bot.questions import render
 from bot.questions.board import Placed, QuestionBoard, question_id_of
 from bot.text import MentionUser
@@ -221,7 +221,7 @@ class AnswerDesk:
                 ctx.s("question.answer.submit"),
                 metadata=str(question.id),
             )
-            if await self._open(ctx, press, form):
+            if await self.board.open_form(ctx.identity, press.origin, form):
                 return None
             return ctx.reply(ctx.t("button.expired"))
         if press.action_id == "qa.accept":
@@ -229,18 +229,6 @@ class AnswerDesk:
         if press.action_id == "qa.reopen":
             return await self._reopen(ctx, question)
         return ctx.reply(ctx.t("button.expired"))
-
-    async def _open(self, ctx: ActionContext, press: ButtonPress, form: Form) -> bool:
-        origin = press.origin
-        if ctx.identity.platform is Platform.SLACK and not origin.trigger_id:
-            return False
-        trigger = FormTrigger(ctx.identity.user_id, origin.conversation.conversation_id, origin.trigger_id)
-        try:
-            await self._messengers.get(ctx.identity.platform).open_form(trigger, form)
-        except DeliveryError as error:
-            log.info("form not opened: %s", error.reason)
-            return False
-        return True
 
     async def form(self, ctx: ActionContext, submission: FormSubmission) -> Reply | None:
         if not ctx.identity.may(Role.CHAMPION):
@@ -322,7 +310,7 @@ class AnswerDesk:
                 ctx.s("draft.form.submit"),
                 metadata=press.value,
             )
-            if await self._open(ctx, press, form):
+            if await self.board.open_form(ctx.identity, press.origin, form):
                 return None
             return ctx.reply(ctx.t("button.expired"))
         question = await self.board.get(draft.question_id)

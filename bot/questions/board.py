@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.clock import Clock
 from bot.delivery.outbox import OutboxService, Outgoing
 from bot.domain import ChannelPurpose, Platform
+from bot.events import Origin
 from bot.i18n import Catalog
-from bot.messages import Message, MessageRef
-from bot.ports import DeliveryError, Messengers
+from bot.identity import Identity
+from bot.messages import Form, Message, MessageRef
+from bot.ports import DeliveryError, FormTrigger, Messengers
 from bot.questions import render
+from bot.text import ChannelLink, Text
 from storage import channels, questions
 from storage.engine import Database
 from storage.models import ChannelBinding, Question
@@ -130,14 +134,42 @@ class QuestionBoard:
         except DeliveryError as error:
             log.info("question message not updated: %s", error.reason, extra={"question_id": question_id})
 
-    async def in_thread(self, placed: Placed, key: str, message: Message) -> bool:
-        """Post into the question's thread through the outbox; False while the question is not posted."""
+    async def in_thread(
+        self, placed: Placed, key: str, message: Message, *, anonymous_at: datetime | None = None
+    ) -> bool:
+        """Post into the question's thread through the outbox; False while the question is not posted.
+
+        `anonymous_at` holds an anonymous post (a follow-up) back until then, recording no ask time."""
         if placed.ref is None:
             return False
-        thread = _thread_id(placed.ref)
-        await self.outbox.enqueue(
-            [Outgoing(key, placed.ref.platform, "post", _channel_of(placed.ref), message, thread_id=thread)]
+        item = Outgoing(
+            key,
+            placed.ref.platform,
+            "post",
+            _channel_of(placed.ref),
+            message,
+            thread_id=_thread_id(placed.ref),
+            not_before=anonymous_at,
+            conceal_enqueue_time=anonymous_at is not None,
         )
+        await self.outbox.enqueue([item])
+        return True
+
+    async def channel_text(self, platform: Platform) -> Text:
+        """The questions channel as a link, or nothing when it is not bound."""
+        binding = await self.binding(platform, ChannelPurpose.QUESTIONS)
+        return Text.of(ChannelLink(binding.channel_id, binding.channel_name)) if binding else Text()
+
+    async def open_form(self, identity: Identity, origin: Origin, form: Form) -> bool:
+        """Open a form for this person; False where the platform cannot (the caller then explains)."""
+        if identity.platform is Platform.SLACK and not origin.trigger_id:
+            return False
+        trigger = FormTrigger(identity.user_id, origin.conversation.conversation_id, origin.trigger_id)
+        try:
+            await self._messengers.get(identity.platform).open_form(trigger, form)
+        except DeliveryError as error:
+            log.info("form not opened: %s", error.reason)
+            return False
         return True
 
     async def permalink(self, placed: Placed) -> str | None:

@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING
 from bot.actions import ActionContext
 from bot.clock import Clock
 from bot.context import CommandContext
-from bot.delivery.outbox import Outgoing
-from bot.domain import ChannelPurpose, Platform
+from bot.domain import ChannelPurpose
 from bot.events import ButtonPress, FormSubmission, Origin
 from bot.identity import Identity
 from bot.messages import Form, Input, Message, Reply, Section
-from bot.ports import DeliveryError, FormTrigger, Messengers
+from bot.ports import Messengers
 from bot.questions import render
 from bot.questions.anonymity import Anonymity, new_token, token_hash, visible_time
 from bot.questions.answering import AnswerDesk
@@ -142,19 +141,7 @@ class QuestionService:
             ),
             catalog.string(locale, "ask.form.submit"),
         )
-        return await self._open(identity, origin, form)
-
-    async def _open(self, identity: Identity, origin: Origin, form: Form) -> bool:
-        """Open a form for this person; False where the platform cannot (the caller then explains)."""
-        if identity.platform is Platform.SLACK and not origin.trigger_id:
-            return False
-        trigger = FormTrigger(identity.user_id, origin.conversation.conversation_id, origin.trigger_id)
-        try:
-            await self._messengers.get(identity.platform).open_form(trigger, form)
-        except DeliveryError as error:
-            log.info("form not opened: %s", error.reason)
-            return False
-        return True
+        return await self.board.open_form(identity, origin, form)
 
     # --- buttons and forms of the `ask` feature (the receipt) ------------------------------
 
@@ -183,15 +170,14 @@ class QuestionService:
                 ctx.s("ask.followup.submit"),
                 metadata=press.value,
             )
-            if await self._open(ctx.identity, press.origin, form):
+            if await self.board.open_form(ctx.identity, press.origin, form):
                 return None
-            return ctx.reply(ctx.t("ask.token_unknown"))
+            return ctx.reply(ctx.t("button.expired"))
         return ctx.reply(ctx.t("button.expired"))
 
     async def ask_form(self, ctx: ActionContext, submission: FormSubmission) -> Reply | None:
         if submission.form_id == ASK_FORM:
-            reply = await self.submit(ctx.identity, submission.origin, submission.values.get("question", ""))
-            return reply
+            return await self.submit(ctx.identity, submission.origin, submission.values.get("question", ""))
         if submission.form_id == FOLLOWUP_FORM:
             return await self._followup(ctx, submission.metadata, submission.values.get("followup", ""))
         return ctx.reply(ctx.t("button.expired"))
@@ -207,13 +193,12 @@ class QuestionService:
         if shown is not None:
             return shown
         placed = await self.board.place(question)
-        binding = await self.board.binding(ctx.identity.platform, ChannelPurpose.QUESTIONS)
-        channel = Text.of(ChannelLink(binding.channel_id, binding.channel_name)) if binding else Text()
+        channel = await self.board.channel_text(ctx.identity.platform)
         if placed.ref is None:
             return ctx.reply(ctx.t("ask.not_posted_yet", number=question.number, channel=channel))
         url = await self.board.permalink(placed)
         if url is None:
-            return ctx.reply(ctx.t("ask.receipt.now", number=question.number, channel=channel))
+            return ctx.reply(ctx.t("ask.posted_in", number=question.number, channel=channel))
         return ctx.reply(render.question_link(ctx.catalog, ctx.locale, number=question.number, url=url))
 
     async def _followup(self, ctx: ActionContext, token: str, raw: str) -> Reply:
@@ -226,7 +211,8 @@ class QuestionService:
             return ctx.reply(ctx.t(rejected.key))
         placed = await self.board.place(question)
         if placed.ref is None:
-            return ctx.reply(ctx.t("ask.not_posted_yet", number=question.number, channel=Text()))
+            channel = await self.board.channel_text(ctx.identity.platform)
+            return ctx.reply(ctx.t("ask.not_posted_yet", number=question.number, channel=channel))
         now = self._clock.now()
         visible_at = visible_time(now, self._max_delay)
         async with self._db.session() as session:
@@ -236,21 +222,7 @@ class QuestionService:
         message = render.followup_message(
             self.board.catalog, self.board.locale, number=question.number, text=cleaned.text
         )
-        ref = placed.ref
-        await self.board.outbox.enqueue(
-            [
-                Outgoing(
-                    f"qa:f:{followup.id}",
-                    ref.platform,
-                    "post",
-                    ref.channel_id.partition(";messageid=")[0],
-                    message,
-                    thread_id=ref.message_id,
-                    not_before=visible_at,
-                    conceal_enqueue_time=True,
-                )
-            ]
-        )
+        await self.board.in_thread(placed, f"qa:f:{followup.id}", message, anonymous_at=visible_at)
         lines = [ctx.t("ask.followup.done", number=question.number)]
         if cleaned.masked:
             kinds = Text.join([ctx.t(f"ask.kind.{kind}") for kind in cleaned.masked], ", ")
