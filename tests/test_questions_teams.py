@@ -154,6 +154,17 @@ async def test_a_teams_employee_asks_people_vote_a_champion_answers_in_the_threa
     assert "+1: 2" in card_text(updates(connector)[-1].body)
     async with teams_server.core.database.session() as session:
         assert (await session.exec(select(Question))).one().votes == 2
+    # Teams has no ephemeral messages: each voter is answered in their own chat, never in the channel.
+    counted = await until(
+        connector, lambda c: [a for a in c.activities_in("a:1personal") if "already" in card_text(a)]
+    )
+    assert counted and [a for a in connector.activities_in("a:1bo-personal") if "Q-1" in card_text(a)]
+    channel_replies = [
+        c.body for c in connector.calls if c.conversation_id.startswith(CHANNEL) and c.operation != "update"
+    ]
+    assert not [
+        body for body in channel_replies if "Counted" in json.dumps(body) or "already" in json.dumps(body)
+    ]
 
     # Bo answers in the question's thread, mentioning the bot as Teams requires.
     await send(

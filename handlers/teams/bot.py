@@ -112,16 +112,24 @@ class TeamsBot(ActivityHandler):
             press = ButtonPress(
                 origin, str(value["action_id"]), str(value.get("value", "")), activity.reply_to_id
             )
-            await self._send(turn_context, await self._core.handle_button(press), update=activity.reply_to_id)
+            await self._send(
+                turn_context,
+                await self._core.handle_button(press),
+                update=activity.reply_to_id,
+                origin=origin,
+                pressed=True,
+            )
         elif isinstance(value, dict) and value.get("form_id"):
             values = {k: str(v) for k, v in value.items() if k not in {"form_id", "metadata"}}
             submission = FormSubmission(origin, str(value["form_id"]), values, str(value.get("metadata", "")))
-            await self._send(turn_context, await self._core.handle_form(submission), origin=origin)
+            await self._send(
+                turn_context, await self._core.handle_form(submission), origin=origin, pressed=True
+            )
         else:
             text = neutral_text(activity)
-            if origin.conversation.thread_id and not origin.conversation.is_direct:
-                if await self._core.handle_thread_reply(ThreadReply(origin, text, activity.id)):
-                    return
+            in_thread = origin.conversation.thread_id is not None and not origin.conversation.is_direct
+            if in_thread and await self._core.handle_thread_reply(ThreadReply(origin, text, activity.id)):
+                return
             reply = await self._core.handle_command(CommandEvent(origin, text))
             await self._send(turn_context, reply, origin=origin)
 
@@ -146,12 +154,16 @@ class TeamsBot(ActivityHandler):
         *,
         update: str | None = None,
         origin: Origin | None = None,
+        pressed: bool = False,
     ) -> None:
         """Send the reply; a button's `replace` reply updates the card the button was on instead, and
         a `direct` one (an anonymous question's receipt) goes to the person's chat, never the channel."""
         if reply is None:
             return
-        if reply.direct and origin is not None and not origin.conversation.is_direct:
+        # Teams has no ephemeral messages: a private answer to a button on a channel card (a +1,
+        # "only champions can do that") goes to the presser's own chat instead of the channel.
+        to_person = reply.direct or (pressed and reply.private and not reply.replace)
+        if to_person and origin is not None and not origin.conversation.is_direct:
             try:
                 await self._core.messengers.get(Platform.TEAMS).dm(origin.actor.user_id, reply.message)
             except DeliveryError as error:
