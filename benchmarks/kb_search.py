@@ -225,7 +225,7 @@ async def main(args: argparse.Namespace) -> None:
     log(f"{len(entries)} labelled + {len(rows)} filler entries, {len(queries)} queries on {machine()}")
     runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="champbot-bench-") as folder:
-        targets = [("champbot, SQLite FTS5", f"sqlite:///{Path(folder) / 'kb.db'}")]
+        targets = [] if args.no_sqlite else [("champbot, SQLite FTS5", f"sqlite:///{Path(folder) / 'kb.db'}")]
         if args.postgres:
             targets.append(("champbot, PostgreSQL FTS", args.postgres))
         for name, url in targets:
@@ -311,5 +311,6 @@ if __name__ == "__main__":
     parser.add_argument(
         "--sweep", action="store_true", help="also print recall and false matches per threshold"
     )
+    parser.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL (with --postgres)")
     parser.add_argument("--no-baseline", action="store_true", help="skip rank-bm25 (quicker, for tuning)")
     asyncio.run(main(parser.parse_args()))

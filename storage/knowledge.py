@@ -17,7 +17,7 @@ from storage.models import KnowledgeEntry, KnowledgeTerm
 from storage.search_terms import distinct_terms, index_query, index_terms, query_groups, score
 from storage.upsert import insert_if_absent
 
-SEARCH_INDEX_PREFIX = "knowledge_fts"  # the FTS5 table, its shadow tables, triggers and the GIN index
+SEARCH_INDEX_PREFIX = "knowledge_fts"  # FTS5 table, shadow tables, triggers; PostgreSQL column and index
 CANDIDATES = 30  # how many of the engine's best are scored
 ENTRY_COUNT = "*"  # the knowledge_term row that counts the entries themselves (no stem contains "*")
 DEFAULT_MIN_SCORE = 0.45  # below this a match is not offered as "Asked before:" (benchmarks/kb_search.py)
@@ -235,12 +235,8 @@ _SQLITE_SEARCH = text(
     "SELECT rowid AS id FROM knowledge_fts WHERE knowledge_fts MATCH :match "
     "ORDER BY bm25(knowledge_fts, 2.0, 1.0) LIMIT :limit"
 )
-_POSTGRES_VECTOR = (
-    "(setweight(to_tsvector('simple'::regconfig, question_terms), 'A') || "
-    "setweight(to_tsvector('simple'::regconfig, answer_terms), 'B'))"
-)  # exactly the expression of the knowledge_fts_gin index, or the index is not used
-_POSTGRES_SEARCH = text(
-    f"SELECT id FROM knowledge_entry, to_tsquery('simple'::regconfig, :query) AS query "
-    f"WHERE {_POSTGRES_VECTOR} @@ query "
-    f"ORDER BY ts_rank_cd('{{0.1, 0.1, 0.5, 1.0}}', {_POSTGRES_VECTOR}, query, 1) DESC, id LIMIT :limit"
+_POSTGRES_SEARCH = text(  # knowledge_fts_vector: a stored generated column (migration 0003), GIN-indexed
+    "SELECT id FROM knowledge_entry, to_tsquery('simple'::regconfig, :query) AS query "
+    "WHERE knowledge_fts_vector @@ query "
+    "ORDER BY ts_rank_cd('{0.1, 0.1, 0.5, 1.0}', knowledge_fts_vector, query, 1) DESC, id LIMIT :limit"
 )

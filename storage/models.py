@@ -144,8 +144,8 @@ class KnowledgeEntry(SQLModel, table=True):
     """A question with an answer the bot can offer again: curated (`kb add`) or an answered question.
 
     `question_terms` and `answer_terms` are the normalised, stemmed search words
-    (`storage.search_terms`); the migration indexes them with SQLite FTS5 or a PostgreSQL GIN index,
-    both named ``knowledge_fts…`` and kept outside these models.
+    (`storage.search_terms`); the migration indexes them with SQLite FTS5, or on PostgreSQL with a
+    GIN-indexed generated tsvector column, all named ``knowledge_fts…`` and kept outside these models.
     """
 
     __tablename__ = "knowledge_entry"
