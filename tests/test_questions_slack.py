@@ -16,6 +16,7 @@ from tests.conftest import BOT_TOKEN, SIGNING_SECRET, base_url, make_settings
 from tests.fakes import (
     FakeSlackApi,
     SlackRequestFactory,
+    app_mention_event,
     block_actions_body,
     event_body,
     plain_text_value,
@@ -281,3 +282,28 @@ async def test_a_champions_reply_is_still_an_answer_when_the_posted_hook_never_r
     async with server.core.database.session() as session:
         repaired = (await session.exec(select(Question))).one()
     assert repaired.status == "answered" and repaired.message_id == question_ts
+
+
+async def test_a_broadcast_reply_that_mentions_the_bot_is_one_answer_and_no_command(
+    server: Server, http: aiohttp.ClientSession, signer: SlackRequestFactory, slack_api: FakeSlackApi
+) -> None:
+    """Slack sends such a reply twice (message.channels and app_mention): it is recorded once."""
+    await prepare(http, server, signer, slack_api)
+    sent = SentKeys(server.core.outbox)
+    await ask(http, server, signer, slack_api, "Do we get AI training this year?", "U1")
+    await sent.wait("qa:q:")
+    thread = sent.refs["qa:q:1"].message_id
+    text = "<@UBOT> Yes, every team gets a session in spring."
+    reply = thread_reply_event("U2", text, channel="CQUESTIONS", thread_ts=thread, ts="1900000000.000042")
+    reply["subtype"] = "thread_broadcast"
+    mention = app_mention_event(
+        text, user="U2", channel="CQUESTIONS", ts="1900000000.000042", thread_ts=thread
+    )
+    updates = len(slack_api.calls_to("chat.update"))
+    assert await post_event(http, server, signer, event_body(reply)) == 200
+    assert await post_event(http, server, signer, event_body(mention)) == 200
+    await slack_api.wait_for("chat.update", updates + 1)
+    async with server.core.database.session() as session:
+        answers = (await session.exec(select(QuestionAnswer))).all()
+    assert [(a.author_id, a.text) for a in answers] == [("U2", "Yes, every team gets a session in spring.")]
+    assert not [c for c in slack_api.calls_to("chat.postEphemeral") if "don't know" in json.dumps(c.args)]

@@ -32,6 +32,7 @@ from handlers.slack.tiers import TieredWebClient
 log = logging.getLogger(__name__)
 
 ANY = re.compile(".*")
+REPLY_SUBTYPES = {None, "thread_broadcast", "file_share"}  # a reply, also sent to the channel, or with a file
 ASK_SHORTCUT = "ask.shortcut"  # the callback id of the "Ask anonymously" shortcut in the manifest
 
 
@@ -160,10 +161,14 @@ class SlackEdge:
     async def _on_thread_reply(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
         """A person's reply in a channel thread (message.channels / message.groups): maybe an answer."""
         thread = event.get("thread_ts")
-        if not thread or thread == event.get("ts") or event.get("subtype") or event.get("bot_id"):
+        if not thread or thread == event.get("ts") or event.get("bot_id"):
+            return
+        if event.get("subtype") not in REPLY_SUBTYPES:  # edits, deletions, joins …
             return
         if not event.get("user") or event.get("user") == context.bot_user_id:
             return
+        if context.bot_user_id and f"<@{context.bot_user_id}" in event.get("text", ""):
+            return  # a reply that mentions the bot arrives as app_mention too, and is handled there
         origin = await self._origin(event["user"], event["channel"], thread_id=str(thread))
         await self._core.handle_thread_reply(ThreadReply(origin, event.get("text", ""), event.get("ts")))
 
@@ -179,6 +184,9 @@ class SlackEdge:
         thread = event.get("thread_ts") or event.get("ts")
         origin = await self._origin(event["user"], event["channel"], thread_id=thread)
         text = _strip_bot_mention(event.get("text", ""), context.bot_user_id)
+        in_reply = event.get("thread_ts") not in (None, event.get("ts"))
+        if in_reply and await self._core.handle_thread_reply(ThreadReply(origin, text, event.get("ts"))):
+            return  # a champion's answer under a question that happened to mention the bot
         reply = await self._core.handle_command(CommandEvent(origin, text))
         await self._say(reply, origin, thread_id=thread)
 
