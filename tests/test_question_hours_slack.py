@@ -10,8 +10,14 @@ import pytest
 
 from bot.app import Server
 from bot.config import Settings
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, make_settings
-from tests.fakes import FakeSlackApi, SlackRequestFactory
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, base_url, make_settings
+from tests.fakes import (
+    FakeSlackApi,
+    SlackRequestFactory,
+    block_actions_body,
+    plain_text_value,
+    view_submission_body,
+)
 from tests.test_questions_slack import ask, buttons, prepare, press, text_of
 from tests.test_slack_http import slash
 
@@ -134,3 +140,54 @@ async def test_pre_moderation_in_slack_a_champion_approves_from_the_champions_ch
     assert "U1" not in json.dumps(post)
     updated = [c.args for c in slack_api.calls_to("chat.update") if c.args["ts"] == card_ts]
     assert updated and "Approved by <@U2>" in text_of(updated[-1])
+
+
+async def test_a_rejection_in_slack_reaches_only_the_asker_through_their_receipt(
+    server: Server, http: aiohttp.ClientSession, signer: SlackRequestFactory, slack_api: FakeSlackApi
+) -> None:
+    slack_api.add_channel("CCHAMPS", "ai-champions", ["UADMIN", "U2"])
+    await prepare(http, server, signer, slack_api)
+    await slash(http, server, signer, slack_api, "setup champions <#CCHAMPS|ai-champions>", user_id="UADMIN")
+    await slash(http, server, signer, slack_api, "qa moderation on", user_id="U2")
+    receipt = await slash(
+        http, server, signer, slack_api, "ask Why is Jens in sales so slow with AI?", user_id="U1"
+    )
+    token = buttons(receipt)["ask.show"]
+    card = await until_posted(slack_api, "qamod:hold:")
+    question_id = buttons(card)["qamod.reject"]
+
+    # Bo presses Reject: a modal asks why; he submits a reason.
+    views = len(slack_api.calls_to("views.open"))
+    body = block_actions_body(
+        "qamod.reject", question_id, response_url=slack_api.response_url(), user_id="U2", channel_id="CCHAMPS"
+    )
+    async with http.post(
+        f"{base_url(server)}/slack/events", data=body, headers=signer.headers_for(body)
+    ) as r:
+        assert r.status == 200
+    view = (await slack_api.wait_for("views.open", views + 1))[-1].args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["callback_id"] == "qamod.reject_form" and view["private_metadata"] == question_id
+    reason = "Questions about named colleagues go to HR."
+    submission = view_submission_body(
+        "qamod.reject_form",
+        {"reason": {"reason": plain_text_value(reason)}},
+        user_id="U2",
+        private_metadata=question_id,
+    )
+    updates = len(slack_api.calls_to("chat.update"))
+    async with http.post(
+        f"{base_url(server)}/slack/events", data=submission, headers=signer.headers_for(submission)
+    ) as r:
+        assert r.status == 200
+    update = (await slack_api.wait_for("chat.update", updates + 1))[-1].args
+    assert f"Rejected by <@U2>: {reason}" in text_of(update)
+    assert not posts_with_key(slack_api, "qa:q:")
+
+    # Only Ana's own receipt can tell her why; nothing was sent to her by anyone.
+    shown = await press(
+        http, server, signer, slack_api, "ask.show", token, user_id="U1", channel_id="C0GENERAL"
+    )
+    assert f"was not published: {reason}" in text_of(shown)
+    assert not [c for c in slack_api.calls_to("chat.postMessage") if c.args["channel"] in ("U1", "D0U1")]
+    assert not slack_api.messages_in(slack_api.dm_channel_id("U1"))
