@@ -163,6 +163,11 @@ async def test_helpful_is_counted_once_per_person(office: Office) -> None:
         (row,) = (await session.exec(select(Question))).all()
     share = await office.core.services.loop.share(question_platform(row))
     assert (share.yes, share.no, share.share) == (2, 1, None)  # fewer than five taps: no share shown
+    assert "shown from 5 taps on" in await office.say("bo", "qa status")
+    await office.press("bo", "qahours.helpful", value)
+    await office.press("eve", "qahours.helpful", value)
+    assert "Answers found helpful: 80 % of 5" in await office.say("bo", "qa status")
+    assert "helpful" not in (await office.say("dan", "qa status")).lower()  # for champions
     for bad in ("x:yes", f"{question.id}:maybe", "999:yes", ""):
         assert "expired" in await office.press("dan", "qahours.helpful", bad)
 

@@ -21,6 +21,7 @@ from bot.messages import Message, Reply
 from bot.parsing import UserArg, Word
 from bot.questions import hours
 from bot.questions.hours import ScheduleError, WeeklySlot
+from bot.questions.loop import MIN_PEOPLE, HelpfulShare
 from bot.text import Markup, MentionUser, Text, UserText
 from storage import channels
 from storage import question_hours as store
@@ -164,6 +165,14 @@ class QuestionHours:
         duty = self._on_duty(settings.oncall, settings.oncall_since, now)
         if duty:
             lines.append(ctx.t("qahours.status.oncall", person=MentionUser(duty)))
+        if ctx.identity.may(Role.CHAMPION):
+            async with self._db.session() as session:
+                share = HelpfulShare(*await store.feedback_totals(session, platform=platform.value))
+            if share.share is None:
+                lines.append(ctx.t("qahours.status.helpful_hidden", minimum=MIN_PEOPLE))
+            else:
+                percent = round(100 * share.share)
+                lines.append(ctx.t("qahours.status.helpful", percent=percent, taps=share.yes + share.no))
         return ctx.reply(Text.join(lines))
 
     async def _open(self, ctx: CommandContext, args: list[str]) -> Reply:
