@@ -16,7 +16,7 @@ from bot.app import open_core
 from bot.clock import FrozenClock
 from bot.domain import Actor, Conversation, Platform
 from bot.events import CommandEvent, Origin
-from storage.models import QaHoursSettings, QaSession, QaSlot, Question
+from storage.models import JobRun, QaHoursSettings, QaSession, QaSlot, Question
 from tests.cli import champbot
 from tests.conftest import make_settings
 from tests.question_hours_support import Office, open_office
@@ -100,6 +100,10 @@ async def test_the_tick_opens_and_closes_a_scheduled_session_exactly_once(office
     (reminder,) = await office.outbox("qahours:remind:")
     assert reminder[1] == "champions"
     assert "1 unanswered questions" in reminder[2] and "Q-1: Can Copilot read my calendar?" in reminder[2]
+
+    # A minute-by-minute job keeps only two days of run records.
+    runs = sorted(run.period for run in await office.rows(JobRun) if run.job_id == "qa_tick")
+    assert runs == ["2026-12-02T14:05", "2026-12-02T14:05#manual-20261202T130500.000000"]
 
 
 async def test_questions_outside_a_session_wait_for_the_next_one(office: Office) -> None:
