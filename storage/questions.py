@@ -266,6 +266,11 @@ async def add_draft(session: AsyncSession, *, question_id: int, text: str, now: 
     return draft
 
 
+async def has_draft(session: AsyncSession, *, question_id: int) -> bool:
+    result = await session.exec(select(AiDraft.id).where(AiDraft.question_id == question_id).limit(1))
+    return result.first() is not None
+
+
 async def get_draft(session: AsyncSession, draft_id: int) -> AiDraft | None:
     return await session.get(AiDraft, draft_id)
 

@@ -161,3 +161,18 @@ async def test_a_model_that_hangs_or_talks_garbage_leaves_the_question_open_with
     assert "Q-1" in json.dumps(
         posts_to(slack_api, "CQUESTIONS")
     )  # the question itself is up for the champions
+
+
+async def test_a_post_confirmed_twice_after_a_restart_gets_one_draft(
+    server: Server,
+    http: aiohttp.ClientSession,
+    signer: SlackRequestFactory,
+    slack_api: FakeSlackApi,
+    openai: FakeOpenAI,
+) -> None:
+    sent, _ = await ask_with_champions(server, http, signer, slack_api)
+    await sent.wait("qa:d:")
+    await server.core.outbox.notify_sent("qa:q:1", sent.refs["qa:q:1"])  # as a recovering worker would
+    async with server.core.database.session() as session:
+        assert len((await session.exec(select(AiDraft))).all()) == 1
+    assert len(openai.requests) == 1

@@ -101,6 +101,9 @@ class AnswerDesk:
         if binding is None or self.drafter is None:
             log.info("no champions channel; AI draft skipped", extra={"question_id": question.id})
             return
+        async with self._db.session() as session:
+            if await questions.has_draft(session, question_id=question.id):
+                return  # the post was confirmed twice (a replica's restart): one draft is enough
         try:
             text = (await self.drafter(question.text, matches, question.locale)).strip()
             if not text:
@@ -108,7 +111,7 @@ class AnswerDesk:
         except Exception as error:  # LLMError, or anything the client let through: never a crash
             log.warning(
                 "AI draft failed; the question stays open for the champions",
-                extra={"question_id": question.id, "reason": type(error).__name__},
+                extra={"question_id": question.id, "reason": getattr(error, "reason", type(error).__name__)},
             )
             return
         async with self._db.session() as session:
