@@ -154,7 +154,7 @@ async def run_ours(name: str, url: str, labelled: dict[int, str], queries: list[
             top[query.id] = [(labelled.get(f.entry.id or 0), f.score) for f in found]
     finally:
         await database.close()
-    return Run(name, top, latencies)
+    return finished(Run(name, top, latencies), queries)
 
 
 def run_bm25(
@@ -173,7 +173,15 @@ def run_bm25(
         best = sorted(range(len(scores)), key=lambda i: -scores[i])[:3] if len(scores) else []
         latencies.append((time.perf_counter() - started) * 1000)
         top[query.id] = [(documents[i][0], float(scores[i])) for i in best if scores[i] > 0]
-    return Run(name, top, latencies)
+    return finished(Run(name, top, latencies), queries)
+
+
+def finished(run: Run, queries: list[Query]) -> Run:
+    """Log a run's headline at once, so a long baseline never hides the figures already measured."""
+    recall, hit = recall_at_3(run, queries)
+    p95 = percentile(sorted(run.latencies_ms), 0.95)
+    log(f"{run.name}: p95 {p95:.1f} ms, recall@3 {pct(recall)}, hit@3 {pct(hit)}")
+    return run
 
 
 def plain_words(text: str) -> list[str]:
