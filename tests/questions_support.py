@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from typing import Any
 
 from bot.delivery.outbox import OutboxService
 from bot.messages import MessageRef
+from tests.fakes import FakeSlackApi
 
 
 class SentKeys:
@@ -32,3 +35,22 @@ class SentKeys:
         async with self._condition:
             await asyncio.wait_for(self._condition.wait_for(lambda: len(matching()) >= count), timeout)
         return matching()
+
+
+async def dm_saying(slack: FakeSlackApi, user: str, *needles: str) -> dict[str, Any]:
+    """Wait for the bot's direct message to `user` that contains one of `needles` (other messages,
+    such as outbox notices, may arrive in between)."""
+
+    def found() -> dict[str, Any] | None:
+        for call in slack.calls_to("chat.postMessage"):
+            if call.args.get("channel") == user and any(
+                n in json.dumps(call.args, ensure_ascii=False) for n in needles
+            ):
+                return dict(call.args)
+        return None
+
+    for _ in range(20):
+        if (hit := found()) is not None:
+            return hit
+        await slack.wait_for("chat.postMessage", len(slack.calls_to("chat.postMessage")) + 1)
+    raise AssertionError(f"no direct message to {user} saying {needles}")

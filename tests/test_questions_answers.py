@@ -23,7 +23,7 @@ from tests.fakes import (
     view_submission_body,
 )
 from tests.fakes.openai_api import FakeOpenAI
-from tests.questions_support import SentKeys
+from tests.questions_support import SentKeys, dm_saying
 from tests.test_questions_slack import buttons, prepare, press, text_of, thread_posts
 from tests.test_slack_http import slash
 
@@ -147,7 +147,6 @@ async def test_the_asker_follows_up_through_the_receipt_and_it_appears_in_the_th
     token = buttons(receipt)["ask.followup"]
     modal = await click(http, server, signer, slack_api, "ask.followup", token, "U1")
     assert modal["callback_id"] == "ask.followup" and modal["private_metadata"] == token
-    dms = len(slack_api.calls_to("chat.postMessage"))
     values = {"followup": {"followup": plain_text_value("Also for customer calls?")}}
     await submit(http, server, signer, "ask.followup", values, user_id="U1", private_metadata=token)
     await sent.wait("qa:f:")
@@ -156,8 +155,7 @@ async def test_the_asker_follows_up_through_the_receipt_and_it_appears_in_the_th
         followup
     )
     assert "U1" not in json.dumps(followup) and "ana" not in json.dumps(followup)
-    told = [c.args for c in slack_api.calls_to("chat.postMessage")[dms:] if c.args["channel"] == "U1"]
-    assert told and "will appear under *Q-1*" in text_of(told[0])
+    await dm_saying(slack_api, "U1", "will appear under *Q-1*")
 
 
 async def test_a_champion_edits_the_ai_draft_before_publishing_it(

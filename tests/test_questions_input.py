@@ -14,7 +14,7 @@ from bot.config import Settings
 from storage.models import AnonVote, OutboxMessage, Question, QuestionAnswer, QuestionFollowUp
 from tests.conftest import BOT_TOKEN, NOW, SIGNING_SECRET, base_url, make_settings
 from tests.fakes import FakeSlackApi, SlackRequestFactory, plain_text_value, view_submission_body
-from tests.questions_support import SentKeys
+from tests.questions_support import SentKeys, dm_saying
 from tests.test_questions_slack import buttons, prepare, press, questions_posts, text_of
 from tests.test_slack_http import slash
 
@@ -83,14 +83,12 @@ async def test_too_long_or_empty_questions_are_refused_and_nothing_is_stored(
     answer = await slash(http, server, signer, slack_api, "ask " + "why " * 600, user_id="U1")
     assert "longer than 2,000 characters" in text_of(answer)
     # Empty can only come from the form (a bare `ask` opens it): spaces are refused.
-    dms = len(slack_api.calls_to("chat.postMessage"))
     body = view_submission_body("ask.new", {"question": {"question": plain_text_value("   ")}}, user_id="U1")
     async with http.post(
         f"{base_url(server)}/slack/events", data=body, headers=signer.headers_for(body)
     ) as r:
         assert r.status == 200
-    calls = await slack_api.wait_for("chat.postMessage", dms + 1)
-    assert "Your question is empty" in text_of(calls[-1].args)
+    await dm_saying(slack_api, "U1", "Your question is empty")
     assert await stored(server) == (0, 0, 0, 0)
 
 
@@ -142,7 +140,6 @@ async def test_unknown_receipts_missing_questions_and_non_champions_get_clear_an
     assert "ikke noget svar at godkende" in text_of(accept)  # Bo reads Danish
 
     # A follow-up form submitted with a token that is not (or no longer) a receipt's.
-    dms = len(slack_api.calls_to("chat.postMessage"))
     body = view_submission_body(
         "ask.followup",
         {"followup": {"followup": plain_text_value("More!")}},
@@ -153,8 +150,7 @@ async def test_unknown_receipts_missing_questions_and_non_champions_get_clear_an
         f"{base_url(server)}/slack/events", data=body, headers=signer.headers_for(body)
     ) as r:
         assert r.status == 200
-    calls = await slack_api.wait_for("chat.postMessage", dms + 1)
-    assert "no longer valid" in text_of(calls[-1].args)
+    await dm_saying(slack_api, "U1", "no longer valid")
     # A champion's answer form submitted empty.
     body = view_submission_body(
         "qa.answer", {"answer": {"answer": plain_text_value("   ")}}, user_id="U2", private_metadata="1"
@@ -163,6 +159,5 @@ async def test_unknown_receipts_missing_questions_and_non_champions_get_clear_an
         f"{base_url(server)}/slack/events", data=body, headers=signer.headers_for(body)
     ) as r:
         assert r.status == 200
-    calls = await slack_api.wait_for("chat.postMessage", dms + 2)
-    assert "nothing was posted" in text_of(calls[-1].args) or "intet blev sendt" in text_of(calls[-1].args)
+    await dm_saying(slack_api, "U2", "nothing was posted", "intet blev sendt")
     assert await stored(server) == before
