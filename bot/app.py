@@ -13,8 +13,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+import httpx
 from aiohttp import web
 
+from bot.ai import llm_configured, llm_from_settings
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.core import Core
@@ -57,6 +59,7 @@ def start_worker(core: Core, settings: Settings, limits: dict[Platform, Platform
         concurrency=settings.outbox_concurrency,
         max_attempts=settings.outbox_max_attempts,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
+        on_sent=core.outbox.notify_sent,
     )
     core.outbox.on_enqueue(worker.wake)
     worker.start()
@@ -73,6 +76,7 @@ async def open_core(
     """Migrate, open the database, and build the core with an empty Messengers registry."""
     await migrate(settings)
     database = Database(settings.database_url)
+    http = httpx.AsyncClient() if llm_configured(settings) else None  # only for AI drafts
     try:
         yield Core(
             settings=settings,
@@ -80,8 +84,11 @@ async def open_core(
             clock=clock or SystemClock(),
             messengers=Messengers(),
             extra_roles=extra_roles,
+            llm=llm_from_settings(settings, http) if http is not None else None,
         )
     finally:
+        if http is not None:
+            await http.aclose()
         await database.close()
 
 
@@ -216,12 +223,24 @@ async def run_console(
     async with open_core(settings, extra_roles=extra) as core:
         messenger = ConsoleMessenger(sys.stdout, user=user)
         core.messengers.register(messenger)
-        worker = start_worker(core, settings, limits={})
+        # No background worker: the shell drains the outbox after each line, so what a command
+        # sends is printed before the next prompt, in order.
+        worker = OutboxWorker(
+            database=core.database,
+            messengers=core.messengers,
+            clock=core.clock,
+            limits={},
+            metrics=core.metrics,
+            on_sent=core.outbox.notify_sent,
+        )
         actor = Actor(Platform.CONSOLE, user, display_name or user, locale, timezone)
+
+        async def settle() -> None:
+            while await worker.run_once():
+                pass
+
         try:
-            await ConsoleShell(core, messenger, actor, sys.stdout, sys.stdin).run()
+            await ConsoleShell(core, messenger, actor, sys.stdout, sys.stdin, settle).run()
         finally:
-            await core.services.campaigns.close()
-            await worker.stop()
-        while await worker.run_once():  # show what is still queued before the shell closes
-            pass
+            await core.services.campaigns.close()  # fan-outs in hand finish first
+            await settle()  # show what is still queued before the shell closes

@@ -68,6 +68,16 @@ class Settings(BaseSettings):
     leader_retry_seconds: float = Field(
         15.0, gt=0, le=60, validation_alias=_env("CHAMPBOT_LEADER_RETRY_SECONDS")
     )
+    qa_response_hours: float = Field(
+        48.0, gt=0, le=24 * 60, validation_alias=_env("CHAMPBOT_QA_RESPONSE_HOURS")
+    )
+    qa_max_delay: float = Field(120.0, ge=0, le=3600, validation_alias=_env("CHAMPBOT_QA_MAX_DELAY"))
+    qa_daily_limit: int = Field(5, ge=1, le=1000, validation_alias=_env("CHAMPBOT_QA_DAILY_LIMIT"))
+    # An OpenAI-compatible chat-completions endpoint for AI-drafted answers; all three or none.
+    llm_base_url: str = Field("", validation_alias=_env("CHAMPBOT_LLM_BASE_URL"))
+    llm_api_key: SecretStr = Field(SecretStr(""), validation_alias=_env("CHAMPBOT_LLM_API_KEY"))
+    llm_model: str = Field("", validation_alias=_env("CHAMPBOT_LLM_MODEL"))
+    llm_timeout: float = Field(10.0, gt=0, le=300, validation_alias=_env("CHAMPBOT_LLM_TIMEOUT"))
 
     @field_validator("teams_tenants", "admins", mode="before")
     @classmethod

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.actions import ActionContext, ActionTable
+from bot.ai import draft_answer
 from bot.campaigns.lessons import FromLearning
 from bot.campaigns.service import CampaignService
 from bot.clock import Clock
@@ -15,7 +18,7 @@ from bot.config import Settings
 from bot.context import CommandContext, UsageError
 from bot.delivery.outbox import OutboxService
 from bot.domain import Platform, Role
-from bot.events import ButtonPress, CommandEvent, FormSubmission, MemberJoined, Origin
+from bot.events import ButtonPress, CommandEvent, FormSubmission, MemberJoined, Origin, ThreadReply
 from bot.i18n import Catalog
 from bot.identity import Identity
 from bot.learning.content import load_curriculum, shipped_content_dir
@@ -24,8 +27,17 @@ from bot.learning.service import LearningService
 from bot.messages import Message, Reply, Section
 from bot.metrics import Metrics
 from bot.parsing import parse
-from bot.ports import Messengers
+from bot.ports import LLM, Messengers
+from bot.questions.anonymity import Anonymity, store_for
+from bot.questions.answering import AnswerDesk, Drafter, Match
+from bot.questions.board import QUESTION_KEY, QuestionBoard
+from bot.questions.gate import QuestionGate
+from bot.questions.loop import Loop
+from bot.questions.moderation import Moderation
+from bot.questions.service import QuestionService
+from bot.questions.sessions import QuestionHours
 from bot.services.help import HelpService
+from bot.services.knowledge import KnowledgeService
 from bot.services.people import PeopleService
 from bot.services.roles import RolesService
 from bot.services.setup import SetupService
@@ -46,12 +58,25 @@ class Services:
     roles: RolesService
     campaigns: CampaignService
     learning: LearningService
+    questions: QuestionService
+    answers: AnswerDesk
+    question_hours: QuestionHours
+    moderation: Moderation
+    loop: Loop
+    knowledge: KnowledgeService
 
 
 def register_actions(table: ActionTable, services: Services) -> None:
     """Every button and form handler, by the feature prefix of its id (``qa.vote`` → ``qa``)."""
     table.button("learn", services.learning.button)
     table.form("learn", services.learning.form)
+    table.button("ask", services.questions.ask_button)
+    table.form("ask", services.questions.ask_form)
+    table.button("qa", services.questions.qa_button)
+    table.form("qa", services.answers.form)
+    table.button("qamod", services.moderation.button)
+    table.form("qamod", services.moderation.form)
+    table.button("qahours", services.loop.helpful)
 
 
 def register_commands(table: CommandTable, services: Services) -> None:
@@ -63,6 +88,18 @@ def register_commands(table: CommandTable, services: Services) -> None:
     table.add("revoke", Role.ADMIN, services.roles.revoke)
     table.add("nudge", Role.ADMIN, services.campaigns.nudge)
     table.add("learn", Role.EMPLOYEE, services.learning.learn)
+    table.add("ask", Role.EMPLOYEE, services.questions.ask)
+    table.add("qa", Role.EMPLOYEE, services.question_hours.command)  # roles per subcommand inside
+    table.add("kb", Role.EMPLOYEE, services.knowledge.command)  # roles per subcommand inside
+
+
+def drafter_for(llm: LLM) -> Drafter:
+    """AI drafts grounded in the knowledge-base matches the question already found."""
+
+    async def draft(question: str, matches: Sequence[Match], locale: str) -> str:
+        return await draft_answer(llm, question=question, matches=matches, locale=locale)
+
+    return draft
 
 
 def configured_roles(
@@ -85,6 +122,7 @@ class Core:
         clock: Clock,
         messengers: Messengers,
         extra_roles: dict[tuple[Platform, str], frozenset[Role]] | None = None,
+        llm: LLM | None = None,
     ) -> None:
         self.settings = settings
         self.database = database
@@ -101,6 +139,60 @@ class Core:
         self.outbox = OutboxService(database=database, clock=clock)
         self.metrics = Metrics()
         commands = CommandTable()
+        board = QuestionBoard(
+            database=database,
+            clock=clock,
+            messengers=messengers,
+            outbox=self.outbox,
+            catalog=self.catalog,
+            locale=settings.locale,
+        )
+        knowledge = KnowledgeService(database=database, clock=clock)
+        answers = AnswerDesk(
+            database=database,
+            clock=clock,
+            messengers=messengers,
+            board=board,
+            knowledge=knowledge,
+            drafter=drafter_for(llm) if llm is not None else None,
+        )
+        self.outbox.on_sent(QUESTION_KEY, answers.posted)
+        anonymity = Anonymity(
+            database=database, clock=clock, store=store_for(database), timezone=settings.timezone
+        )
+        question_hours = QuestionHours(
+            database=database,
+            clock=clock,
+            outbox=self.outbox,
+            catalog=self.catalog,
+            timezone=settings.timezone,
+            locale=settings.locale,
+            response_time=timedelta(hours=settings.qa_response_hours),
+        )
+        moderation = Moderation(
+            database=database,
+            clock=clock,
+            outbox=self.outbox,
+            messengers=messengers,
+            board=board,
+            hours=question_hours,
+            catalog=self.catalog,
+            locale=settings.locale,
+            max_delay_seconds=settings.qa_max_delay,
+            anonymity=anonymity,
+        )
+        question_hours.on_open(moderation.release_queued)
+        loop = Loop(
+            database=database,
+            outbox=self.outbox,
+            anonymity=anonymity,
+            catalog=self.catalog,
+            locale=settings.locale,
+        )
+        moderation.after_publish(loop.suggest_same)
+        gate = QuestionGate(
+            database=database, board=board, hours=question_hours, moderation=moderation, loop=loop
+        )
         self.services = Services(
             people=people,
             help=HelpService(commands),
@@ -128,7 +220,23 @@ class Core:
                 default_timezone=settings.timezone,
                 default_locale=settings.locale,
             ),
+            questions=QuestionService(
+                database=database,
+                clock=clock,
+                messengers=messengers,
+                board=board,
+                answers=answers,
+                anonymity=anonymity,
+                max_delay_seconds=settings.qa_max_delay,
+                daily_limit=settings.qa_daily_limit,
+            ),
+            answers=answers,
+            question_hours=question_hours,
+            moderation=moderation,
+            loop=loop,
+            knowledge=knowledge,
         )
+        self.services.questions.gate = gate
         register_commands(commands, self.services)
         self.commands = commands
         self.actions = ActionTable()
@@ -235,6 +343,21 @@ class Core:
             return None
         ctx = self._context(event.origin, identity, "help")
         return Reply(Message((Section(ctx.t("welcome")), *self.services.help.overview(ctx).blocks[1:])))
+
+    async def handle_thread_reply(self, event: ThreadReply) -> bool:
+        """A reply in a channel thread. True when it was a champion's answer under a question; anything
+        else is just conversation (False), and only replies under a question cost a look-up of the speaker."""
+        conversation = event.origin.conversation
+        if conversation.thread_id is None or not await self.services.answers.is_question_thread(
+            conversation.platform, conversation.conversation_id, conversation.thread_id
+        ):
+            return False
+        identity = await self.services.people.identify(event.origin)
+        try:
+            return await self.services.answers.thread_reply(identity, event)
+        except Exception:
+            log.exception("thread reply failed", extra={"error_id": uuid.uuid4().hex[:8]})
+            return False
 
     async def home(self, origin: Origin) -> Message:
         """What Slack's App Home tab shows: a greeting and the person's own help."""

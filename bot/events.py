@@ -49,4 +49,14 @@ class MemberJoined:
     is_bot: bool = False
 
 
-InboundEvent = CommandEvent | ButtonPress | FormSubmission | MemberJoined
+@dataclass(frozen=True)
+class ThreadReply:
+    """A person replied in a thread of a channel the bot is in (`origin.conversation.thread_id` is
+    the parent message): a champion's answer when the parent is a question, else just conversation."""
+
+    origin: Origin
+    text: str
+    message_id: str | None = None
+
+
+InboundEvent = CommandEvent | ButtonPress | FormSubmission | MemberJoined | ThreadReply

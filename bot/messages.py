@@ -94,6 +94,7 @@ class Reply:
     message: Message
     private: bool = True
     replace: bool = False  # for a button press: update the message the button was on instead
+    direct: bool = False  # deliver in the person's direct chat, never where they spoke (a Teams channel)
 
 
 @dataclass(frozen=True)

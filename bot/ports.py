@@ -76,6 +76,18 @@ class Messenger(Protocol):
     async def directory(self) -> list[Member]:
         """Everyone in the workspace in one bulk read, with bot flags and time zones; an empty list
         where the platform cannot list people (time zones then come from what PeopleService stored)."""
+
+    async def permalink(self, ref: MessageRef) -> str | None:
+        """A link that opens a sent message (Slack's chat.getPermalink, a Teams deep link)."""
+        ...
+
+
+class LLM(Protocol):
+    """A chat model behind an OpenAI-compatible API (`bot.ai`); raises `bot.ai.LLMError` when it
+    cannot answer (timeout, HTTP error, malformed reply), so callers handle one exception."""
+
+    async def complete(self, messages: list[dict[str, str]]) -> str:
+        """The assistant's reply to chat messages ({"role": …, "content": …})."""
         ...
 
 

@@ -11,7 +11,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.core import Core
-from jobs import campaign_tick, learning_tick, retention
+from jobs import campaign_tick, learning_tick, qa_tick, retention
 
 JobFunc = Callable[[Core, datetime], Awaitable[str]]
 
@@ -50,6 +50,13 @@ JOBS: tuple[JobSpec, ...] = (
         job_id="campaign_tick",
         description="fan out the HR campaigns (nudge schedule) that are due; keep their progress live",
         func=campaign_tick.run,
+        cron={"minute": "*"},
+        period_format="%Y-%m-%dT%H:%M",
+    ),
+    JobSpec(
+        job_id="qa_tick",
+        description="open and close scheduled question hours, remind champions, escalate late questions",
+        func=qa_tick.run,
         cron={"minute": "*"},
         period_format="%Y-%m-%dT%H:%M",
     ),

@@ -245,3 +245,244 @@ class CampaignOccurrence(SQLModel, table=True):
     enqueued_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     recipients: int = Field(default=0)
     skipped: int = Field(default=0)
+
+
+# --- knowledge base (issue 3) -----------------------------------------------------------------
+# Names no person: an entry from an answered question keeps only the question's id and Q-number.
+
+
+class KnowledgeEntry(SQLModel, table=True):
+    """A question with an answer the bot can offer again: curated (`kb add`) or an answered question.
+
+    `question_terms` and `answer_terms` are the normalised, stemmed search words
+    (`storage.search_terms`); the migration indexes them with SQLite FTS5, or on PostgreSQL with a
+    GIN-indexed generated tsvector column, all named ``knowledge_fts…`` and kept outside these models.
+    """
+
+    __tablename__ = "knowledge_entry"
+    __table_args__ = (UniqueConstraint("question_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(default="curated", max_length=16)  # curated | question
+    question_id: int | None = Field(default=None)  # the answered question, one entry per question
+    question_number: int | None = Field(default=None)  # its Q-number, shown with the match
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    answer: str = Field(sa_column=Column(Text, nullable=False))
+    locale: str = Field(default="en", max_length=16)
+    question_terms: str = Field(default="", sa_column=Column(Text, nullable=False))
+    answer_terms: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = _utc()  # type: ignore[assignment]
+    updated_at: datetime = _utc()  # type: ignore[assignment]
+
+
+class KnowledgeTerm(SQLModel, table=True):
+    """How many entries contain a search term: the same IDF weights on SQLite and PostgreSQL."""
+
+    __tablename__ = "knowledge_term"
+
+    term: str = Field(primary_key=True, max_length=64)
+    entries: int = Field(default=0)
+
+
+# --- anonymous questions (issue 3) ------------------------------------------------------------
+# Nothing below names an asker, voter or follow-up writer: no user id, no hash of one on a
+# question, and no moment of asking (only the randomised time the question became public).
+
+
+class Question(SQLModel, table=True):
+    """An anonymous question. `number` is the Q-17 people see, counted per platform."""
+
+    __tablename__ = "question"
+    __table_args__ = (
+        UniqueConstraint("platform", "number"),
+        Index("ix_question_message", "platform", "channel_id", "message_id"),
+        Index("ix_question_status", "platform", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    number: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    locale: str = Field(default="en", max_length=16)
+    status: str = Field(default="open", max_length=16)  # open | answered | accepted (H adds queued, …)
+    votes: int = Field(default=0)
+    channel_id: str | None = Field(default=None, max_length=256)  # where it was posted, once posted
+    message_id: str | None = Field(default=None, max_length=256)
+    visible_at: datetime = _utc()  # type: ignore[assignment]  # the randomised post time, never the ask time
+
+
+class QuestionCounter(SQLModel, table=True):
+    """The last Q-number handed out per platform; bumped with one atomic UPDATE … RETURNING."""
+
+    __tablename__ = "question_counter"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    last_number: int = Field(default=0)
+
+
+class QuestionToken(SQLModel, table=True):
+    """The SHA-256 of a follow-up capability token; the token itself lives only in the asker's receipt."""
+
+    __tablename__ = "question_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    question_id: int = Field(foreign_key="question.id", index=True)
+
+
+class QuestionFollowUp(SQLModel, table=True):
+    """More words from the asker, posted anonymously in the question's thread."""
+
+    __tablename__ = "question_followup"
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="question.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    visible_at: datetime = _utc()  # type: ignore[assignment]
+
+
+class QuestionAnswer(SQLModel, table=True):
+    """A champion's answer (named: answers are public), or an AI draft a champion approved."""
+
+    __tablename__ = "question_answer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="question.id", index=True)
+    kind: str = Field(default="champion", max_length=16)  # champion | ai
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    author_id: str = Field(max_length=128)  # the champion who wrote or approved it
+    author_name: str = Field(default="", max_length=200)
+    accepted: bool = Field(default=False)
+    message_id: str | None = Field(default=None, max_length=256)
+    created_at: datetime = _utc()  # type: ignore[assignment]
+
+
+class AiDraft(SQLModel, table=True):
+    """An AI-drafted answer waiting for a champion: publish, edit and publish, or discard."""
+
+    __tablename__ = "question_draft"
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="question.id", index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    state: str = Field(default="pending", max_length=16)  # pending | published | discarded
+    created_at: datetime = _utc()  # type: ignore[assignment]
+
+
+class AnonVote(SQLModel, table=True):
+    """One keyed hash per person and thing voted on (`scope`, e.g. ``question:12``).
+
+    The digest is an HMAC under that day's secret of the scope and the person's id, so it differs
+    per question (two votes of one person cannot be linked) and nobody can recompute it once the
+    day's secret is gone. Rows of past days are pruned; the counts live on the voted thing.
+    """
+
+    __tablename__ = "anon_vote"
+    __table_args__ = (UniqueConstraint("scope", "digest"), Index("ix_anon_vote_day", "day"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=64)
+    digest: str = Field(max_length=64)
+    day: str = Field(max_length=10)
+
+
+class AnonQuota(SQLModel, table=True):
+    """How many anonymous actions a keyed hash used today; no question, no time of day."""
+
+    __tablename__ = "anon_quota"
+
+    day: str = Field(primary_key=True, max_length=10)
+    digest: str = Field(primary_key=True, max_length=64)
+    used: int = Field(default=0)
+
+
+class DailySecret(SQLModel, table=True):
+    """The day's HMAC key, shared by replicas on PostgreSQL only; deleted when the day ends."""
+
+    __tablename__ = "daily_secret"
+
+    day: str = Field(primary_key=True, max_length=10)
+    secret: str = Field(max_length=128)
+
+
+# --- question hours, moderation, closing the loop (issue 3, H) --------------------------------
+# Like the question tables: nothing here names an asker or a voter.
+
+
+class QaHoursSettings(SQLModel, table=True):
+    """Per platform: whether questions wait for a session, pre-moderation, and the on-call rotation."""
+
+    __tablename__ = "qa_hours_settings"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    always_open: bool = Field(default=True)  # False: questions outside a session wait for the next one
+    moderation: bool = Field(default=False)
+    oncall: str = Field(default="", sa_column=Column(Text, nullable=False))  # champion ids, rotation order
+    oncall_since: str = Field(default="", max_length=10)  # ISO date; its week has the first on duty
+    updated_by: str = Field(default="", max_length=128)
+    updated_at: datetime = _utc()  # type: ignore[assignment]
+
+
+class QaSlot(SQLModel, table=True):
+    """A recurring question hour: every `weekday` at `start_minute` local time, for a while."""
+
+    __tablename__ = "qa_slot"
+    __table_args__ = (UniqueConstraint("platform", "weekday", "start_minute"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    weekday: int  # Monday is 0
+    start_minute: int  # minutes after local midnight
+    duration_minutes: int
+    created_by: str = Field(max_length=128)
+    created_at: datetime = _utc()  # type: ignore[assignment]
+
+
+class QaSession(SQLModel, table=True):
+    """One question hour. `key` is unique per sitting, so a scheduled one opens once however often
+    the tick runs (``slot:3:20261126T1300``; ``manual:…`` for `qa open`)."""
+
+    __tablename__ = "qa_session"
+    __table_args__ = (UniqueConstraint("key"), Index("ix_qa_session_open", "platform", "closed_at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    key: str = Field(max_length=128)
+    opened_at: datetime = _utc()  # type: ignore[assignment]
+    closes_at: datetime = _utc()  # type: ignore[assignment]
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    opened_by: str = Field(max_length=128)  # a champion's id, or "schedule"
+
+
+class QaModeration(SQLModel, table=True):
+    """A question held for pre-moderation, and the decision. The reason reaches the asker only
+    through their own receipt (capability token); nothing here says who asked."""
+
+    __tablename__ = "qa_moderation"
+
+    question_id: int = Field(primary_key=True, foreign_key="question.id")
+    state: str = Field(default="pending", max_length=16)  # pending | approved | rejected
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    decided_by: str | None = Field(default=None, max_length=128)
+    decided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class QaFeedback(SQLModel, table=True):
+    """Counts of "Helpful? yes / no" per answered question; who tapped is an `AnonVote` of that day."""
+
+    __tablename__ = "qa_feedback"
+
+    question_id: int = Field(primary_key=True, foreign_key="question.id")
+    helpful: int = Field(default=0)
+    not_helpful: int = Field(default=0)
+
+
+class QaMerge(SQLModel, table=True):
+    """A question merged into an earlier one that asks the same: its votes moved there, and the
+    asker's receipt of the merged question leads to the one that carries on."""
+
+    __tablename__ = "qa_merge"
+
+    question_id: int = Field(primary_key=True, foreign_key="question.id")
+    into_id: int = Field(foreign_key="question.id", index=True)
+    merged_by: str = Field(max_length=128)
+    merged_at: datetime = _utc()  # type: ignore[assignment]

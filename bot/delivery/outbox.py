@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +13,11 @@ from bot.domain import Platform
 from bot.messages import Message, MessageRef
 from storage import outbox
 from storage.engine import Database
+
+log = logging.getLogger(__name__)
+
+# Called with (key, where it landed) once a message is sent, by the replica that sent it.
+SentHook = Callable[[str, MessageRef], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,9 @@ class Outgoing:
     campaign: str | None = None
     thread_id: str | None = None
     not_before: datetime | None = None  # hold it back until then (e.g. a random delay, a local time)
+    # An anonymous post must not record when it was asked for: the row's created_at is then
+    # not_before, so the outbox cannot be matched against the moment a person spoke to the bot.
+    conceal_enqueue_time: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in {"dm", "post"}:
@@ -50,10 +59,25 @@ class OutboxService:
         self._db = database
         self._clock = clock
         self._listeners: list[Callable[[], None]] = []
+        self._sent_hooks: list[tuple[str, SentHook]] = []
 
     def on_enqueue(self, listener: Callable[[], None]) -> None:
         """Workers in this process subscribe, so new work starts at once instead of at the next poll."""
         self._listeners.append(listener)
+
+    def on_sent(self, prefix: str, hook: SentHook) -> None:
+        """Run `hook` after each message whose key starts with `prefix` is sent, e.g. to thread a
+        reply under a question that was held back by a random delay."""
+        self._sent_hooks.append((prefix, hook))
+
+    async def notify_sent(self, key: str, ref: MessageRef) -> None:
+        """The workers call this after recording a send; a failing hook is logged and never undoes it."""
+        for prefix, hook in self._sent_hooks:
+            if key.startswith(prefix):
+                try:
+                    await hook(key, ref)
+                except Exception:
+                    log.exception("after-send hook failed", extra={"key": key})
 
     async def enqueue(self, items: Sequence[Outgoing], *, chunk: int = 500) -> int:
         """Write messages to the outbox; keys already there are skipped. Returns how many were new."""
@@ -72,7 +96,7 @@ class OutboxService:
                     "state": outbox.PENDING,
                     "attempts": 0,
                     "next_attempt_at": max(now, item.not_before) if item.not_before else now,
-                    "created_at": now,
+                    "created_at": (item.not_before or now) if item.conceal_enqueue_time else now,
                 }
                 for item in items[start : start + chunk]
             ]

@@ -17,6 +17,7 @@ from datetime import timedelta
 from bot.clock import Clock
 from bot.delivery import codec
 from bot.delivery.limits import Limiter, PlatformLimits
+from bot.delivery.outbox import SentHook
 from bot.domain import Platform
 from bot.messages import MessageRef
 from bot.metrics import Metrics
@@ -50,6 +51,7 @@ class OutboxWorker:
         lease: timedelta = timedelta(minutes=5),
         poll_seconds: float = 1.0,
         worker_id: str | None = None,
+        on_sent: SentHook | None = None,
     ) -> None:
         self._db = database
         self._messengers = messengers
@@ -61,6 +63,7 @@ class OutboxWorker:
         self._lease = lease
         self._poll = poll_seconds
         self.worker_id = worker_id or uuid.uuid4().hex[:12]
+        self._on_sent = on_sent
         self._wake = asyncio.Event()
         self._rng = random.Random()
         self._task: asyncio.Task[None] | None = None
@@ -186,6 +189,8 @@ class OutboxWorker:
                 now=self._clock.now(),
             )
         self._metrics.deliveries.labels(row.platform, "sent").inc()
+        if self._on_sent is not None:
+            await self._on_sent(row.idempotency_key, ref)
 
     async def _failed(self, row: OutboxMessage, platform: Platform, error: DeliveryError) -> None:
         assert row.id is not None

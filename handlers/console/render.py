@@ -10,9 +10,10 @@ def render_text(text: Text) -> str:
     return text.plain()
 
 
-def render(message: Message) -> str:
+def render(message: Message, first: int = 1) -> str:
+    """`first` is the number of the message's first button: a shell numbers buttons across a session."""
     lines: list[str] = []
-    number = 0
+    number = first - 1
     for block in message.blocks:
         if isinstance(block, Section):
             lines.append(render_text(block.text))

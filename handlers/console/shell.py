@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+from collections.abc import Awaitable, Callable
 from typing import TextIO
 
 from bot.core import Core
 from bot.domain import Actor, Conversation, Platform
 from bot.events import ButtonPress, CommandEvent, FormSubmission, MemberJoined, Origin
-from bot.messages import Button, Form, Reply
+from bot.messages import Form, Reply
 from handlers.console.messenger import ConsoleMessenger
 from handlers.console.render import render
 
@@ -27,21 +28,21 @@ def to_neutral(line: str) -> str:
 
 class ConsoleShell:
     def __init__(
-        self, core: Core, messenger: ConsoleMessenger, actor: Actor, out: TextIO, reader: TextIO
+        self,
+        core: Core,
+        messenger: ConsoleMessenger,
+        actor: Actor,
+        out: TextIO,
+        reader: TextIO,
+        settle: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._core = core
         self._messenger = messenger
         self._actor = actor
         self._out = out
         self._reader = reader
-        self._buttons: tuple[Button, ...] = ()
+        self._settle = settle  # delivers what is due before the next prompt, so output reads in order
         self._origin = Origin(actor, Conversation(Platform.CONSOLE, f"dm-{actor.user_id}", is_direct=True))
-        self._buttons = messenger.dm_buttons  # a lesson that arrived before the shell opened
-        messenger.on_buttons = self._offer
-
-    def _offer(self, buttons: tuple[Button, ...]) -> None:
-        """A DM to this person arrived (a lesson from the outbox): its numbered buttons are live now."""
-        self._buttons = buttons
 
     async def _readline(self, prompt: str) -> str | None:
         if self._reader.isatty():
@@ -52,9 +53,8 @@ class ConsoleShell:
     def _show(self, reply: Reply | None) -> None:
         if reply is None:
             return
-        print(render(reply.message), file=self._out, flush=True)
-        if reply.message.buttons:
-            self._buttons = reply.message.buttons
+        first = self._messenger.buttons.number(reply.message)
+        print(render(reply.message, first), file=self._out, flush=True)
 
     async def run(self) -> None:
         greeting = await self._core.handle_member_joined(MemberJoined(self._origin))
@@ -66,12 +66,16 @@ class ConsoleShell:
             if not line.strip():
                 continue
             await self._handle(line.strip())
+            if self._settle is not None:
+                await self._settle()
             while self._messenger.pending_forms:
                 await self._fill(self._messenger.pending_forms.pop(0))
+                if self._settle is not None:
+                    await self._settle()
 
     async def _handle(self, line: str) -> None:
-        if line.isdigit() and 0 < int(line) <= len(self._buttons):
-            button = self._buttons[int(line) - 1]
+        button = self._messenger.buttons.get(int(line)) if line.isdigit() else None
+        if button is not None:
             self._show(
                 await self._core.handle_button(ButtonPress(self._origin, button.action_id, button.value))
             )

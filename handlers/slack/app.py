@@ -23,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import ConfigError, Settings
 from bot.core import Core
 from bot.domain import Actor, Conversation, Platform
-from bot.events import ButtonPress, CommandEvent, FormSubmission, MemberJoined, Origin
+from bot.events import ButtonPress, CommandEvent, FormSubmission, MemberJoined, Origin, ThreadReply
 from bot.messages import Message, Reply
 from handlers.slack import render
 from handlers.slack.profiles import ProfileCache
@@ -32,12 +32,27 @@ from handlers.slack.tiers import TieredWebClient
 log = logging.getLogger(__name__)
 
 ANY = re.compile(".*")
+REPLY_SUBTYPES = {None, "thread_broadcast", "file_share"}  # a reply, also sent to the channel, or with a file
+ASK_SHORTCUT = "ask.shortcut"  # the callback id of the "Ask anonymously" shortcut in the manifest
+
+
+# The Slack SDKs log every request and response body at DEBUG. A receipt is a DM to the asker
+# naming their question, so one such line would tie a person to an anonymous question: these
+# loggers never go below INFO, whatever CHAMPBOT_LOG_LEVEL says.
+PAYLOAD_LOGGERS = ("slack_sdk", "slack_bolt")
+
+
+def keep_payloads_out_of_logs() -> None:
+    for name in PAYLOAD_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logging.INFO, logger.level))
 
 
 def web_client(settings: Settings, *, retry_on_429: bool) -> AsyncWebClient:
     """The interactive client waits out a 429 (Retry-After) and tries again, so a burst of lookups
     never fails a person's command; the outbox's client does not, because its own limiter must
     see every 429 to slow the whole fan-out down."""
+    keep_payloads_out_of_logs()
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = TieredWebClient(token=token, base_url=settings.slack_api_url)
     if retry_on_429:
@@ -74,6 +89,7 @@ class SlackEdge:
         app.action(ANY)(self._on_action)
         app.view_submission(ANY)(self._on_view_submission)
         app.view_closed(ANY)(_ack)
+        app.shortcut(ASK_SHORTCUT)(self._on_ask_shortcut)
 
     async def _first_time(self, body: dict[str, Any]) -> bool:
         """Slack retries an event it thinks we missed (X-Slack-Retry-Num). Events are acked before
@@ -130,6 +146,9 @@ class SlackEdge:
     async def _on_direct_message(
         self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
     ) -> None:
+        if event.get("channel_type") in {"channel", "group"}:
+            await self._on_thread_reply(body, event, context)
+            return
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
         if event.get("user") == context.bot_user_id or not await self._first_time(body):
@@ -139,6 +158,33 @@ class SlackEdge:
         reply = await self._core.handle_command(CommandEvent(origin, text))
         await self._say(reply, origin, thread_id=event.get("thread_ts"))
 
+    async def _on_thread_reply(
+        self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        """A person's reply in a channel thread (message.channels / message.groups): maybe an answer."""
+        thread = event.get("thread_ts")
+        if not thread or thread == event.get("ts") or event.get("bot_id"):
+            return
+        if event.get("subtype") not in REPLY_SUBTYPES:  # edits, deletions, joins …
+            return
+        if not event.get("user") or event.get("user") == context.bot_user_id:
+            return
+        if context.bot_user_id and f"<@{context.bot_user_id}" in event.get("text", ""):
+            return  # a reply that mentions the bot arrives as app_mention too, and is handled there
+        if not await self._first_time(body):
+            return
+        origin = await self._origin(event["user"], event["channel"], thread_id=str(thread))
+        await self._core.handle_thread_reply(ThreadReply(origin, event.get("text", ""), event.get("ts")))
+
+    async def _on_ask_shortcut(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        """The "Ask anonymously" shortcut opens the question form; the message it was used on is not read."""
+        channel = (body.get("channel") or {}).get("id", "")
+        origin = await self._origin(body["user"]["id"], channel, trigger_id=body.get("trigger_id"))
+        reply = await self._core.handle_button(ButtonPress(origin, ASK_SHORTCUT))
+        if reply is not None:
+            await self._core.messengers.get(Platform.SLACK).dm(origin.actor.user_id, reply.message)
+
     async def _on_mention(
         self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
     ) -> None:
@@ -147,6 +193,9 @@ class SlackEdge:
         thread = event.get("thread_ts") or event.get("ts")
         origin = await self._origin(event["user"], event["channel"], thread_id=thread)
         text = _strip_bot_mention(event.get("text", ""), context.bot_user_id)
+        in_reply = event.get("thread_ts") not in (None, event.get("ts"))
+        if in_reply and await self._core.handle_thread_reply(ThreadReply(origin, text, event.get("ts"))):
+            return  # a champion's answer under a question that happened to mention the bot
         reply = await self._core.handle_command(CommandEvent(origin, text))
         await self._say(reply, origin, thread_id=thread)
 

@@ -194,3 +194,11 @@ class SlackMessenger:
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return pages
+
+    async def permalink(self, ref: MessageRef) -> str | None:
+        try:
+            response = await self._client.chat_getPermalink(channel=ref.channel_id, message_ts=ref.message_id)
+        except SlackApiError as error:
+            raise delivery_error(error) from None
+        link = response.get("permalink")
+        return str(link) if link else None

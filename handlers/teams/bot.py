@@ -12,8 +12,9 @@ from botbuilder.schema import Activity, ChannelAccount
 
 from bot.core import Core
 from bot.domain import Actor, Conversation, Platform
-from bot.events import ButtonPress, CommandEvent, FormSubmission, MemberJoined, Origin
+from bot.events import ButtonPress, CommandEvent, FormSubmission, MemberJoined, Origin, ThreadReply
 from bot.messages import Message, Reply
+from bot.ports import DeliveryError
 from handlers.teams import render
 
 log = logging.getLogger(__name__)
@@ -111,14 +112,26 @@ class TeamsBot(ActivityHandler):
             press = ButtonPress(
                 origin, str(value["action_id"]), str(value.get("value", "")), activity.reply_to_id
             )
-            await self._send(turn_context, await self._core.handle_button(press), update=activity.reply_to_id)
+            await self._send(
+                turn_context,
+                await self._core.handle_button(press),
+                update=activity.reply_to_id,
+                origin=origin,
+                pressed=True,
+            )
         elif isinstance(value, dict) and value.get("form_id"):
             values = {k: str(v) for k, v in value.items() if k not in {"form_id", "metadata"}}
             submission = FormSubmission(origin, str(value["form_id"]), values, str(value.get("metadata", "")))
-            await self._send(turn_context, await self._core.handle_form(submission))
+            await self._send(
+                turn_context, await self._core.handle_form(submission), origin=origin, pressed=True
+            )
         else:
-            reply = await self._core.handle_command(CommandEvent(origin, neutral_text(activity)))
-            await self._send(turn_context, reply)
+            text = neutral_text(activity)
+            in_thread = origin.conversation.thread_id is not None and not origin.conversation.is_direct
+            if in_thread and await self._core.handle_thread_reply(ThreadReply(origin, text, activity.id)):
+                return
+            reply = await self._core.handle_command(CommandEvent(origin, text))
+            await self._send(turn_context, reply, origin=origin)
 
     async def on_members_added_activity(
         self, members_added: list[ChannelAccount], turn_context: TurnContext
@@ -135,10 +148,26 @@ class TeamsBot(ActivityHandler):
             )
 
     async def _send(
-        self, turn_context: TurnContext, reply: Reply | None, *, update: str | None = None
+        self,
+        turn_context: TurnContext,
+        reply: Reply | None,
+        *,
+        update: str | None = None,
+        origin: Origin | None = None,
+        pressed: bool = False,
     ) -> None:
-        """Send the reply; a button's `replace` reply updates the card the button was on instead."""
+        """Send the reply; a button's `replace` reply updates the card the button was on instead, and
+        a `direct` one (an anonymous question's receipt) goes to the person's chat, never the channel."""
         if reply is None:
+            return
+        # Teams has no ephemeral messages: a private answer to a button on a channel card (a +1,
+        # "only champions can do that") goes to the presser's own chat instead of the channel.
+        to_person = reply.direct or (pressed and reply.private and not reply.replace)
+        if to_person and origin is not None and not origin.conversation.is_direct:
+            try:
+                await self._core.messengers.get(Platform.TEAMS).dm(origin.actor.user_id, reply.message)
+            except DeliveryError as error:
+                log.warning("a private reply could not be sent as a direct message: %s", error.reason)
             return
         activity = message_activity(reply.message)
         if reply.replace and update:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from urllib.parse import quote
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.core.bot_adapter import BotAdapter
@@ -135,6 +136,12 @@ class TeamsMessenger:
         """The Bot Connector has no workspace-wide list; each person's time zone comes from the
         localTimezone of their own messages, which PeopleService stores."""
         return []
+
+    async def permalink(self, ref: MessageRef) -> str | None:
+        """Teams' deep link to a channel message: /l/message/<conversation>/<message id>."""
+        channel = ref.channel_id.partition(";messageid=")[0]
+        message_id = quote(ref.message_id, safe="")
+        return f"https://teams.microsoft.com/l/message/{quote(channel, safe='')}/{message_id}"
 
 
 def _delivery_error(error: ErrorResponseException) -> DeliveryError:

@@ -1,0 +1,1 @@
+"""Anonymous questions: asking, sessions, moderation and closing the loop."""
