@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from bot.app import Server, serve
 from bot.clock import FrozenClock
@@ -19,7 +20,28 @@ from bot.config import Settings
 from storage.engine import sync_url
 from tests.fakes import FakeBotConnector, FakeSlackApi, SlackRequestFactory
 
-POSTGRES_URL = os.environ.get("CHAMPBOT_TEST_POSTGRES_URL")
+
+def _database_of_this_worker(url: str | None) -> str | None:
+    """Every test drops and recreates the public schema, so under pytest-xdist each worker gets a
+    database of its own (`test_gw0`, `test_gw1`, … next to the configured one), created on first use."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if url is None or not worker:
+        return url
+    configured = make_url(url)
+    name = f"{configured.database}_{worker}"
+    server = create_engine(
+        sync_url(configured.set(database="postgres").render_as_string(hide_password=False)),
+        isolation_level="AUTOCOMMIT",
+    )
+    with server.connect() as connection:
+        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+        if exists.first() is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    return configured.set(database=name).render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _database_of_this_worker(os.environ.get("CHAMPBOT_TEST_POSTGRES_URL"))
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test"
 ADMINS = "slack:UADMIN,teams:29:1admin,console:ana"

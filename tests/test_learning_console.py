@@ -19,8 +19,9 @@ from tests.cli import champbot
 from tests.conftest import make_settings
 
 # learn start → the form's five prompts (track, function, pace, weekday, time; Enter keeps the default)
-# → learn next → [1] Start → [1] Done → [1] answer A → [5] five stars → learn progress
-WALK = "learn start\n\nsales\n\n\n\nlearn next\n1\n1\n1\n5\nlearn progress\n"
+# → learn next → [1] Start → [6] Done → [8] answer A → [15] five stars → learn progress
+# (the console numbers every button of the session on from 1, as printed)
+WALK = "learn start\n\nsales\n\n\n\nlearn next\n1\n6\n8\n15\nlearn progress\n"
 
 
 def test_bo_walks_through_a_lesson_in_english(database_url: str) -> None:
