@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from bot.actions import ActionContext, ActionTable
 from bot.ai import draft_answer
@@ -46,6 +47,8 @@ from storage import inbound
 from storage.engine import Database
 
 log = logging.getLogger(__name__)
+
+ActionEvent = TypeVar("ActionEvent", ButtonPress, FormSubmission)
 
 COMMAND_PREFIX = {Platform.SLACK: "/champ "}
 
@@ -299,25 +302,22 @@ class Core:
         return ActionContext(identity, self.catalog, COMMAND_PREFIX.get(identity.platform, ""))
 
     async def handle_button(self, event: ButtonPress) -> Reply | None:
-        """A press goes to the feature that owns the id; an unknown or failing one gets a clear line."""
-        identity = await self.services.people.identify(event.origin)
-        handler = self.actions.for_button(event.action_id)
-        if handler is None:
-            log.info("button without a handler", extra={"action_id": event.action_id})
-            return Reply(Message.of(self.catalog.text(identity.locale, "button.expired")))
-        ctx = self._action_context(identity)
-        try:
-            return await handler(ctx, event)
-        except UsageError as error:
-            return ctx.reply(ctx.t(error.key, **error.params))
-        except Exception:
-            return self._action_failed(ctx, event.action_id)
+        return await self._act(event, event.action_id, self.actions.for_button(event.action_id))
 
     async def handle_form(self, event: FormSubmission) -> Reply | None:
+        return await self._act(event, event.form_id, self.actions.for_form(event.form_id))
+
+    async def _act(
+        self,
+        event: ActionEvent,
+        action_id: str,
+        handler: Callable[[ActionContext, ActionEvent], Awaitable[Reply | None]] | None,
+    ) -> Reply | None:
+        """A press or form goes to the feature that owns its id; an unknown or failing one gets a
+        clear line."""
         identity = await self.services.people.identify(event.origin)
-        handler = self.actions.for_form(event.form_id)
         if handler is None:
-            log.info("form without a handler", extra={"form_id": event.form_id})
+            log.info("action without a handler", extra={"action_id": action_id})
             return Reply(Message.of(self.catalog.text(identity.locale, "button.expired")))
         ctx = self._action_context(identity)
         try:
@@ -325,7 +325,7 @@ class Core:
         except UsageError as error:
             return ctx.reply(ctx.t(error.key, **error.params))
         except Exception:
-            return self._action_failed(ctx, event.form_id)
+            return self._action_failed(ctx, action_id)
 
     def _action_failed(self, ctx: ActionContext, action_id: str) -> Reply:
         error_id = uuid.uuid4().hex[:8]
