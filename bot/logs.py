@@ -46,10 +46,11 @@ def configure(log_format: str, level: str) -> None:
     root.setLevel(level)
     for noisy in ("aiohttp.access", "apscheduler.executors.default", "alembic.runtime.migration"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
-    # These log SQL parameters or HTTP bodies at DEBUG: a question's text and its asker's id on
-    # neighbouring lines would tie them together, so they never go below INFO, whatever the level.
+    # These log SQL with its parameters or HTTP requests with their URLs and bodies below WARNING
+    # (sqlalchemy.engine echoes every statement at INFO): a question's text and its asker's id on
+    # neighbouring lines would tie them together, so they stay at WARNING, whatever the level.
     for payloads in PAYLOAD_LOGGERS:
-        logging.getLogger(payloads).setLevel(max(logging.INFO, root.level))
+        logging.getLogger(payloads).setLevel(max(logging.WARNING, root.level))
 
 
 PAYLOAD_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "httpx", "httpcore", "msrest", "urllib3", "psycopg")

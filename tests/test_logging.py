@@ -48,14 +48,17 @@ async def test_what_people_type_never_reaches_the_logs(
     assert "Lars" not in logged and "reorganisation" not in logged
 
 
-def test_libraries_that_log_sql_parameters_or_http_bodies_stay_quiet_even_at_debug() -> None:
+@pytest.mark.parametrize("level", ["DEBUG", "INFO"])
+def test_libraries_that_log_sql_parameters_or_http_bodies_stay_quiet_at_every_level(level: str) -> None:
+    """sqlalchemy.engine echoes each statement with its parameters at INFO, httpx each URL."""
     root = logging.getLogger()
     saved = root.handlers[:], root.level
     try:
-        configure("json", "DEBUG")
-        assert root.isEnabledFor(logging.DEBUG)
-        for name in ("aiosqlite", "sqlalchemy.engine", "httpx", "msrest", "psycopg"):
-            assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name
+        configure("json", level)
+        assert root.isEnabledFor(logging.getLevelName(level))
+        for name in ("aiosqlite", "sqlalchemy.engine.Engine", "httpx", "httpcore", "msrest", "psycopg"):
+            assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
+            assert logging.getLogger(name).isEnabledFor(logging.WARNING), name
     finally:
-        root.handlers[:], level = saved
-        root.setLevel(level)
+        root.handlers[:], level_before = saved
+        root.setLevel(level_before)

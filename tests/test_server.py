@@ -63,15 +63,18 @@ class Process:
             ),
         )
         self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.seen: list[dict[str, Any]] = []  # every line, also those wait_for skipped
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
         assert self.popen.stderr is not None
         for line in self.popen.stderr:
             try:
-                self.lines.put(json.loads(line))
+                entry = json.loads(line)
             except json.JSONDecodeError:
-                self.lines.put({"message": line})
+                entry = {"message": line}
+            self.seen.append(entry)
+            self.lines.put(entry)
 
     def wait_for(self, text: str, timeout: float = 60) -> dict[str, Any]:
         while True:
@@ -93,6 +96,9 @@ def test_run_with_no_credentials_says_which_platforms_are_live_and_stops_cleanly
         assert ready["port"] > 0
     finally:
         assert process.stop() == 0
+    # Start-up migrated and read the database; at INFO none of that SQL may reach the log.
+    process.wait_for("champbot stopped", timeout=30)
+    assert not [entry for entry in process.seen if str(entry.get("logger", "")).startswith("sqlalchemy")]
 
 
 @pytest.mark.skipif(POSTGRES_URL is None, reason="leadership needs PostgreSQL (CHAMPBOT_TEST_POSTGRES_URL)")
