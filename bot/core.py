@@ -43,6 +43,7 @@ from bot.services.people import PeopleService
 from bot.services.roles import RolesService
 from bot.services.setup import SetupService
 from bot.text import Markup, UserText
+from bot.worklane import WorkLane
 from storage import inbound
 from storage.engine import Database
 
@@ -141,6 +142,7 @@ class Core:
         )
         self.outbox = OutboxService(database=database, clock=clock)
         self.metrics = Metrics()
+        self.lane = WorkLane(settings.work_concurrency, self.metrics.work_held)
         commands = CommandTable()
         board = QuestionBoard(
             database=database,

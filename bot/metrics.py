@@ -35,6 +35,11 @@ class Metrics:
             ("platform",),
             registry=self.registry,
         )
+        self.work_held = Gauge(
+            "champbot_work_after_ack",
+            "Acknowledged requests whose work is waiting for or running in the work lane",
+            registry=self.registry,
+        )
         self.job_runs = Counter(
             "champbot_job_runs", "Scheduled job runs by outcome", ("job", "outcome"), registry=self.registry
         )

@@ -46,7 +46,9 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine: AsyncEngine = create_async_engine(async_url(url), pool_pre_ping=True)
+        # A pre-ping finds a PostgreSQL connection the server dropped; a SQLite file cannot drop
+        # one, so there it would only cost a round trip through aiosqlite's thread per session.
+        self.engine: AsyncEngine = create_async_engine(async_url(url), pool_pre_ping=not self.is_sqlite)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)

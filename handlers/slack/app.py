@@ -1,24 +1,31 @@
 """Bolt listeners: Slack payloads in, neutral events to the core, Block Kit back out.
 
-Every listener acks first and works after: with `process_before_response=False` Bolt answers
-Slack the moment `ack()` is called and lets the listener run on, so Slack's 3-second deadline never
-depends on the database or the Web API. (Bolt's lazy listeners would do the same but deep-copy each
-request first; in a long-running server that copy was a quarter of the CPU per request.)
+Every listener acks first and works after: it calls `ack()`, hands the work over and returns;
+Bolt (`process_before_response=True`) then answers Slack, and once that answer is written the
+work takes its turn in the core's work lane.
+Slack's 3-second deadline never depends on the database or the Web API, and a burst of requests
+never queues the next acknowledgement behind all of their work. (Bolt's lazy listeners would also
+ack first, but deep-copy each request; in a long-running server that copy was a quarter of the
+CPU per request. Its other mode polls for `ack()` every 10 ms.)
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Coroutine
+from contextvars import ContextVar
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.config import ConfigError, Settings
 from bot.core import Core
@@ -32,6 +39,9 @@ from handlers.slack.tiers import TieredWebClient
 log = logging.getLogger(__name__)
 
 ANY = re.compile(".*")
+Work = Coroutine[Any, Any, None]
+# The work a listener handed over while Bolt dispatched the current HTTP request.
+_AFTER_ACK: ContextVar[list[Work] | None] = ContextVar("after_ack", default=None)
 REPLY_SUBTYPES = {None, "thread_broadcast", "file_share"}  # a reply, also sent to the channel, or with a file
 ASK_SHORTCUT = "ask.shortcut"  # the callback id of the "Ask anonymously" shortcut in the manifest
 
@@ -48,13 +58,14 @@ def keep_payloads_out_of_logs() -> None:
         logger.setLevel(max(logging.INFO, logger.level))
 
 
-def web_client(settings: Settings, *, retry_on_429: bool) -> AsyncWebClient:
+def web_client(settings: Settings, session: aiohttp.ClientSession, *, retry_on_429: bool) -> AsyncWebClient:
     """The interactive client waits out a 429 (Retry-After) and tries again, so a burst of lookups
     never fails a person's command; the outbox's client does not, because its own limiter must
-    see every 429 to slow the whole fan-out down."""
+    see every 429 to slow the whole fan-out down. Both share one `session`: without it the SDK
+    opens a new connection pool, and a new TCP connection, for every call."""
     keep_payloads_out_of_logs()
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    client = TieredWebClient(token=token, base_url=settings.slack_api_url)
+    client = TieredWebClient(token=token, base_url=settings.slack_api_url, session=session)
     if retry_on_429:
         client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
     return client
@@ -65,6 +76,7 @@ class SlackEdge:
 
     def __init__(self, settings: Settings, core: Core, client: AsyncWebClient) -> None:
         self._core = core
+        self._lane = core.lane
         self._client = client
         self._profiles = ProfileCache(client)
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
@@ -73,7 +85,9 @@ class SlackEdge:
             signing_secret=secret,
             # Socket Mode needs no signing secret; Bolt skips verification only when we say so.
             request_verification_enabled=secret is not None,
-            process_before_response=False,
+            # Bolt answers Slack when the listener returns; ours return right after ack(), and the
+            # work goes on in the lane. (With False, Bolt would poll for ack() every 10 ms.)
+            process_before_response=True,
             logger=logging.getLogger("slack_bolt"),
         )
         self._register()
@@ -105,13 +119,37 @@ class SlackEdge:
         return AsyncSocketModeHandler(self.app, app_token)
 
     async def handle(self, request: web.Request) -> web.Response:
-        """The aiohttp view for POST /slack/events: one converter in, one out."""
+        """The aiohttp view for POST /slack/events: Bolt dispatches (the listener's ack() makes
+        the answer), the answer is written, and only then does the work it handed over start."""
         try:
             bolt_request = await to_bolt_request(request)
         except (ValueError, UnicodeDecodeError):  # Bolt parses before verifying; a broken body is a 400
             return web.json_response({"error": "body is not a Slack payload"}, status=400)
-        bolt_response = await self.app.async_dispatch(bolt_request)
-        return await to_aiohttp_response(bolt_response)
+        held: list[Work] = []
+        token = _AFTER_ACK.set(held)
+        try:
+            bolt_response = await self.app.async_dispatch(bolt_request)
+        finally:
+            _AFTER_ACK.reset(token)
+        response = await to_aiohttp_response(bolt_response)
+        if not held:
+            return response
+        try:  # the acknowledgement is on the wire before the first piece of work starts
+            await response.prepare(request)
+            await response.write_eof()
+        finally:
+            for work in held:
+                self._lane.submit(work)
+        return response
+
+    def _after_ack(self, work: Work) -> None:
+        """Over HTTP, work starts once the answer to Slack is written (see `handle`); in Socket
+        Mode, Bolt sends the acknowledgement itself, so the work goes to the lane at once."""
+        held = _AFTER_ACK.get()
+        if held is None:
+            self._lane.submit(work)
+        else:
+            held.append(work)
 
     async def _origin(
         self,
@@ -131,34 +169,25 @@ class SlackEdge:
         )
         return Origin(actor, conversation, trigger_id=trigger_id)
 
-    async def _on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    # Listeners: Bolt runs them before it answers Slack, so each one only acks, filters what
+    # needs no I/O, and hands the rest to the work lane.
+
+    async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        origin = await self._origin(
-            body["user_id"],
-            body["channel_id"],
-            fallback_name=body.get("user_name", ""),
-            channel_name=body.get("channel_name", ""),
-            trigger_id=body.get("trigger_id"),
-        )
-        reply = await self._core.handle_command(CommandEvent(origin, body.get("text", "")))
-        await _respond(respond, reply)
+        self._after_ack(self._command(body))
 
     async def _on_direct_message(
         self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         if event.get("channel_type") in {"channel", "group"}:
-            await self._on_thread_reply(body, event, context)
+            self._on_thread_reply(body, event, context)
             return
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
-        if event.get("user") == context.bot_user_id or not await self._first_time(body):
-            return
-        origin = await self._origin(event["user"], event["channel"])
-        text = _strip_bot_mention(event.get("text", ""), context.bot_user_id)
-        reply = await self._core.handle_command(CommandEvent(origin, text))
-        await self._say(reply, origin, thread_id=event.get("thread_ts"))
+        if event.get("user") != context.bot_user_id:
+            self._after_ack(self._direct_message(body, event, context.bot_user_id))
 
-    async def _on_thread_reply(
+    def _on_thread_reply(
         self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         """A person's reply in a channel thread (message.channels / message.groups): maybe an answer."""
@@ -171,45 +200,91 @@ class SlackEdge:
             return
         if context.bot_user_id and f"<@{context.bot_user_id}" in event.get("text", ""):
             return  # a reply that mentions the bot arrives as app_mention too, and is handled there
-        if not await self._first_time(body):
-            return
-        origin = await self._origin(event["user"], event["channel"], thread_id=str(thread))
-        await self._core.handle_thread_reply(ThreadReply(origin, event.get("text", ""), event.get("ts")))
+        self._after_ack(self._thread_reply(body, event, str(thread)))
 
     async def _on_ask_shortcut(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
+        self._after_ack(self._ask_shortcut(body))
+
+    async def _on_mention(
+        self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        self._after_ack(self._mention(body, event, context.bot_user_id))
+
+    async def _on_member_joined(
+        self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        self._after_ack(self._member_joined(body, event, is_bot=event.get("user") == context.bot_user_id))
+
+    async def _on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("tab", "home") == "home":
+            self._after_ack(self._home_opened(body, event))
+
+    async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        self._after_ack(self._action(body))
+
+    async def _on_view_submission(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        self._after_ack(self._view_submission(body))
+
+    # The work after the ack, one method per kind of request.
+
+    async def _command(self, body: dict[str, Any]) -> None:
+        origin = await self._origin(
+            body["user_id"],
+            body["channel_id"],
+            fallback_name=body.get("user_name", ""),
+            channel_name=body.get("channel_name", ""),
+            trigger_id=body.get("trigger_id"),
+        )
+        reply = await self._core.handle_command(CommandEvent(origin, body.get("text", "")))
+        await self._respond(body, origin, reply)
+
+    async def _direct_message(
+        self, body: dict[str, Any], event: dict[str, Any], bot_user_id: str | None
+    ) -> None:
+        if not await self._first_time(body):
+            return
+        origin = await self._origin(event["user"], event["channel"])
+        text = _strip_bot_mention(event.get("text", ""), bot_user_id)
+        reply = await self._core.handle_command(CommandEvent(origin, text))
+        await self._say(reply, origin, thread_id=event.get("thread_ts"))
+
+    async def _thread_reply(self, body: dict[str, Any], event: dict[str, Any], thread: str) -> None:
+        if not await self._first_time(body):
+            return
+        origin = await self._origin(event["user"], event["channel"], thread_id=thread)
+        await self._core.handle_thread_reply(ThreadReply(origin, event.get("text", ""), event.get("ts")))
+
+    async def _ask_shortcut(self, body: dict[str, Any]) -> None:
         """The "Ask anonymously" shortcut opens the question form; the message it was used on is not read."""
         channel = (body.get("channel") or {}).get("id", "")
         origin = await self._origin(body["user"]["id"], channel, trigger_id=body.get("trigger_id"))
         reply = await self._core.handle_button(ButtonPress(origin, ASK_SHORTCUT))
         if reply is not None:
-            await self._core.messengers.get(Platform.SLACK).dm(origin.actor.user_id, reply.message)
+            await self._dm(origin, reply)
 
-    async def _on_mention(
-        self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
-    ) -> None:
+    async def _mention(self, body: dict[str, Any], event: dict[str, Any], bot_user_id: str | None) -> None:
         if not await self._first_time(body):
             return
         thread = event.get("thread_ts") or event.get("ts")
         origin = await self._origin(event["user"], event["channel"], thread_id=thread)
-        text = _strip_bot_mention(event.get("text", ""), context.bot_user_id)
+        text = _strip_bot_mention(event.get("text", ""), bot_user_id)
         in_reply = event.get("thread_ts") not in (None, event.get("ts"))
         if in_reply and await self._core.handle_thread_reply(ThreadReply(origin, text, event.get("ts"))):
             return  # a champion's answer under a question that happened to mention the bot
         reply = await self._core.handle_command(CommandEvent(origin, text))
         await self._say(reply, origin, thread_id=thread)
 
-    async def _on_member_joined(
-        self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
-    ) -> None:
+    async def _member_joined(self, body: dict[str, Any], event: dict[str, Any], *, is_bot: bool) -> None:
         if not await self._first_time(body):
             return
-        is_bot = event.get("user") == context.bot_user_id
         origin = await self._origin(event["user"], event["channel"])
         await self._core.handle_member_joined(MemberJoined(origin, is_bot=is_bot))
 
-    async def _on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if event.get("tab", "home") != "home" or not await self._first_time(body):
+    async def _home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if not await self._first_time(body):
             return
         origin = await self._origin(event["user"], event.get("channel", ""))
         home = await self._core.home(origin)
@@ -220,8 +295,7 @@ class SlackEdge:
         except SlackApiError as error:
             log.warning("views.publish failed: %s", error.response.get("error"))
 
-    async def _on_action(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        await ack()
+    async def _action(self, body: dict[str, Any]) -> None:
         action = body["actions"][0]
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
         origin = await self._origin(body["user"]["id"], channel, trigger_id=body.get("trigger_id"))
@@ -229,10 +303,9 @@ class SlackEdge:
         press = ButtonPress(origin, action.get("action_id", ""), action.get("value", ""), message_id)
         reply = await self._core.handle_button(press)
         if reply is not None:
-            await _respond(respond, reply, replace_original=reply.replace)
+            await self._respond(body, origin, reply, replace_original=reply.replace)
 
-    async def _on_view_submission(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        await ack()
+    async def _view_submission(self, body: dict[str, Any]) -> None:
         view = body["view"]
         origin = await self._origin(body["user"]["id"], "", trigger_id=body.get("trigger_id"))
         submission = FormSubmission(
@@ -243,7 +316,28 @@ class SlackEdge:
         )
         reply = await self._core.handle_form(submission)
         if reply is not None:
-            await self._core.messengers.get(Platform.SLACK).dm(origin.actor.user_id, reply.message)
+            await self._dm(origin, reply)
+
+    async def _dm(self, origin: Origin, reply: Reply) -> None:
+        await self._core.messengers.get(Platform.SLACK).dm(origin.actor.user_id, reply.message)
+
+    async def _respond(self, body: dict[str, Any], origin: Origin, reply: Reply, **extra: Any) -> None:
+        """Answer through the request's response_url (ephemeral or in the channel, as Slack's own
+        `respond` does, on the shared session); a payload without one (an App Home button) gets a DM."""
+        response_url = body.get("response_url")
+        if not response_url:
+            await self._dm(origin, reply)
+            return
+        message: Message = reply.message
+        webhook = AsyncWebhookClient(response_url, session=self._client.session)
+        response = await webhook.send(
+            text=render.fallback(message),
+            blocks=render.blocks(message),
+            response_type="ephemeral" if reply.private else "in_channel",
+            **extra,
+        )
+        if response.status_code != 200:
+            log.warning("reply via response_url not delivered: HTTP %s", response.status_code)
 
     async def _say(self, reply: Reply, origin: Origin, *, thread_id: str | None) -> None:
         conversation = origin.conversation
@@ -282,16 +376,6 @@ async def connect_socket_mode(handler: AsyncSocketModeHandler) -> None:
 
 async def _ack(ack: AsyncAck) -> None:
     await ack()
-
-
-async def _respond(respond: AsyncRespond, reply: Reply, **extra: Any) -> None:
-    message: Message = reply.message
-    await respond(
-        text=render.fallback(message),
-        blocks=render.blocks(message),
-        response_type="ephemeral" if reply.private else "in_channel",
-        **extra,
-    )
 
 
 def _strip_bot_mention(text: str, bot_user_id: str | None) -> str:

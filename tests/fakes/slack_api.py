@@ -9,7 +9,7 @@ import contextlib
 import json
 import math
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -140,6 +140,8 @@ class FakeSlackApi:
         self._schedules: dict[str, FaultSchedule] = {}
         self._rates: dict[str, list[float]] = {}
         self._call_numbers: dict[str, int] = {}
+        self._gates: dict[str, asyncio.Event] = {}
+        self.arrived: Counter[str] = Counter()  # calls received, answered or still held
         self._ts_counter = 0
         self._view_counter = 0
         self._condition = asyncio.Condition()
@@ -322,6 +324,24 @@ class FakeSlackApi:
         for _ in range(times):
             queue.append(_Fault(status=status, retry_after=retry_after, error=error))
 
+    def hold(self, method: str) -> asyncio.Event:
+        """Calls of ``method`` wait, unanswered, until the returned event is set."""
+        gate = self._gates[method] = asyncio.Event()
+        return gate
+
+    async def wait_for_arrivals(self, method: str, count: int, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Until ``count`` calls of ``method`` have arrived, whether answered or held."""
+        async with self._condition:
+            await asyncio.wait_for(self._condition.wait_for(lambda: self.arrived[method] >= count), timeout)
+
+    async def _pass_gate(self, method: str) -> None:
+        async with self._condition:
+            self.arrived[method] += 1
+            self._condition.notify_all()
+        gate = self._gates.get(method)
+        if gate is not None:
+            await gate.wait()
+
     def set_handler(self, method: str, fn: SlackHandler | None) -> None:
         """Replace ``method`` entirely by ``fn(args) -> (status, headers, body)``; None resets."""
         if fn is None:
@@ -377,6 +397,7 @@ class FakeSlackApi:
     async def _handle_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await self._parse_args(request)
+        await self._pass_gate(method)
         status, headers, body = self._dispatch(request, method, args)
         await self._record(
             SlackCall(

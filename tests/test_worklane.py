@@ -1,0 +1,121 @@
+"""The work lane: work after an acknowledgement runs a few pieces at a time, and every piece ends."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import aiohttp
+import pytest
+
+from bot.app import serve
+from bot.metrics import Metrics
+from bot.worklane import WorkLane
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, base_url, make_settings
+from tests.fakes import FakeSlackApi, SlackRequestFactory, slash_command_body
+
+
+async def test_no_more_than_width_pieces_run_at_once_and_the_rest_wait_their_turn() -> None:
+    gauge = Metrics().work_held
+    lane = WorkLane(2, gauge)
+    release = asyncio.Event()
+    running: list[int] = []
+    peak = 0
+    finished: list[int] = []
+
+    async def piece(n: int) -> None:
+        nonlocal peak
+        running.append(n)
+        peak = max(peak, len(running))
+        await release.wait()
+        running.remove(n)
+        finished.append(n)
+
+    for n in range(5):
+        lane.submit(piece(n))
+    assert lane.held == 5 and gauge._value.get() == 5  # counted from the moment it is handed over
+    for _ in range(10):  # let every task reach the semaphore or the gate
+        await asyncio.sleep(0)
+    assert sorted(running) == [0, 1] and peak == 2
+    release.set()
+    await asyncio.wait_for(lane.idle(), 5)
+    assert sorted(finished) == [0, 1, 2, 3, 4] and peak == 2
+    assert lane.held == 0 and gauge._value.get() == 0
+
+
+async def test_a_failing_piece_is_logged_and_frees_its_slot(caplog: pytest.LogCaptureFixture) -> None:
+    lane = WorkLane(1)
+    done = asyncio.Event()
+
+    async def broken() -> None:
+        raise RuntimeError("the database went away")
+
+    async def after() -> None:
+        done.set()
+
+    lane.submit(broken())
+    lane.submit(after())
+    await asyncio.wait_for(done.wait(), 5)
+    await asyncio.wait_for(lane.idle(), 5)
+    failures = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert [r.getMessage() for r in failures] == ["work after an acknowledgement failed"]
+
+
+async def test_turn_counts_inline_work_and_idle_waits_for_it() -> None:
+    lane = WorkLane(1)
+    inside = asyncio.Event()
+    leave = asyncio.Event()
+
+    async def inline() -> None:
+        async with lane.turn():
+            inside.set()
+            await leave.wait()
+
+    task = asyncio.ensure_future(inline())
+    await asyncio.wait_for(inside.wait(), 5)
+    idle = asyncio.ensure_future(lane.idle())
+    await asyncio.sleep(0)
+    assert lane.held == 1 and not idle.done()
+    leave.set()
+    await asyncio.wait_for(idle, 5)
+    await task
+
+
+def test_a_lane_needs_room_for_one_piece() -> None:
+    with pytest.raises(ValueError):
+        WorkLane(0)
+
+
+async def test_slash_commands_are_acknowledged_while_their_work_waits_in_the_lane(
+    database_url: str, slack_api: FakeSlackApi, signer: SlackRequestFactory
+) -> None:
+    """Five people type a command while Slack's users.info hangs: all five get their 200 at once,
+    two pieces of work are in flight (CHAMPBOT_WORK_CONCURRENCY=2) and three wait their turn;
+    when Slack answers, all five get their reply."""
+    settings = make_settings(
+        database_url,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack_api.base_url,
+        work_concurrency=2,
+    )
+    users = [f"UL{n}" for n in range(5)]
+    for user in users:
+        slack_api.add_user(user, user.lower())
+    gate = slack_api.hold("users.info")
+    async with serve(settings) as server, aiohttp.ClientSession() as http:
+        for n, user in enumerate(users):
+            body = slash_command_body("whoami", response_url=slack_api.response_url(str(n)), user_id=user)
+            async with http.post(
+                f"{base_url(server)}/slack/events", data=body, headers=signer.headers_for(body)
+            ) as response:
+                assert response.status == 200 and await response.text() == ""
+        await slack_api.wait_for_arrivals("users.info", 2)
+        assert slack_api.arrived["users.info"] == 2 and server.core.lane.held == 5
+        async with http.get(f"{base_url(server)}/metrics") as response:
+            assert "champbot_work_after_ack 5.0" in await response.text()
+        assert slack_api.calls_to("response_url") == []
+        gate.set()
+        await slack_api.wait_for("response_url", 5)
+        await asyncio.wait_for(server.core.lane.idle(), 10)
+    assert slack_api.arrived["users.info"] == 5
