@@ -7,7 +7,7 @@ process. For each request kind and rate, an open-loop load generator in a fourth
 (benchmarks/_loadgen.py) sends signed requests to /slack/events of one server at a time and
 measures the time until the HTTP answer (the ack).
 
-    python -m benchmarks.ack_latency [--rates 50,200,500] [--seconds 10] [--kinds slash,im]
+    python -m benchmarks.ack_latency [--rates 50,200,500] [--seconds 10] [--kinds slash,im] [--postgres URL]
 
 Target (issue): p99 under 100 ms at 200 requests/s, and within 1.5x of the bare app's p99.
 """
@@ -189,7 +189,8 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
     )
     return (
         f"## Slack ack latency ({args.seconds:g} s per rate, open loop)\n\n"
-        f"Machine: {machine()}\n\n{summary}\n\n{detail}\n\n"
+        f"Machine: {machine()}; champbot on {'PostgreSQL' if args.postgres else 'SQLite'}\n\n"
+        f"{summary}\n\n{detail}\n\n"
         "Latency is from the moment the generator sends a request to the full HTTP answer; "
         "errors are non-200 answers and requests without an answer within 10 s. "
         "*replies sent*: the follow-up answers champbot's listeners delivered after the ack to the fake "
@@ -200,6 +201,19 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
     )
 
 
+def empty_schema(url: str) -> None:
+    """A scratch database starts empty, so earlier runs' rows never change the measurement."""
+    from sqlalchemy import create_engine, text
+
+    from storage.engine import sync_url
+
+    engine = create_engine(sync_url(url))
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="champbot-bench-") as folder:
         async with FakeSlackApi(token=BOT_TOKEN) as slack:
@@ -208,6 +222,9 @@ async def main(args: argparse.Namespace) -> None:
                 slack.add_user(user, user.lower(), tz="Europe/Copenhagen", locale="en-US")
             slack.add_channel("C0GENERAL", "general", members)
             url = f"sqlite:///{Path(folder) / 'champbot.db'}"
+            if args.postgres:
+                await asyncio.to_thread(empty_schema, args.postgres)
+                url = args.postgres
             log("starting champbot run and the bare Bolt app")
             bot, bot_port = await asyncio.to_thread(start_champbot, url, slack.base_url)
             bare, bare_port = await asyncio.to_thread(start_bare_bolt, slack.base_url)
@@ -245,6 +262,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rates", default="50,200,500", help="requests per second, comma-separated")
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each measured run")
     parser.add_argument("--kinds", default="slash,im", help="slash (/champ help), im (message.im)")
+    parser.add_argument(
+        "--postgres", help="run champbot on this scratch PostgreSQL database (its public schema is emptied)"
+    )
     parser.add_argument("--users", type=int, default=100, help="distinct Slack users sending requests")
     parser.add_argument(
         "--warmup",

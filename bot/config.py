@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     slack_rate: float = Field(20.0, gt=0, le=1000, validation_alias=_env("CHAMPBOT_SLACK_RATE"))
     teams_rate: float = Field(50.0, gt=0, le=1000, validation_alias=_env("CHAMPBOT_TEAMS_RATE"))
     outbox_concurrency: int = Field(16, ge=1, le=256, validation_alias=_env("CHAMPBOT_OUTBOX_CONCURRENCY"))
-    work_concurrency: int = Field(8, ge=1, le=256, validation_alias=_env("CHAMPBOT_WORK_CONCURRENCY"))
+    work_concurrency: int = Field(4, ge=1, le=256, validation_alias=_env("CHAMPBOT_WORK_CONCURRENCY"))
     outbox_max_attempts: int = Field(8, ge=1, le=100, validation_alias=_env("CHAMPBOT_OUTBOX_MAX_ATTEMPTS"))
     outbox_lease_seconds: float = Field(
         300.0, ge=1, le=3600, validation_alias=_env("CHAMPBOT_OUTBOX_LEASE_SECONDS")
