@@ -110,7 +110,7 @@ class Server:
 async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[Server]:
     from handlers.slack.app import SlackEdge, connect_socket_mode, web_client
     from handlers.slack.messenger import SlackMessenger
-    from handlers.teams.adapter import build_adapter
+    from handlers.teams.adapter import build_adapter, close_adapter
     from handlers.teams.bot import TeamsBot
     from handlers.teams.messenger import TeamsMessenger
     from handlers.web import build_web_app
@@ -138,6 +138,7 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
             platforms["slack"] = "off (no SLACK_BOT_TOKEN)"
 
         adapter = build_adapter(settings)
+        resources.push_async_callback(close_adapter, adapter)
         teams_bot = TeamsBot(core, settings.teams_tenants)
         people = core.services.people
         core.messengers.register(

@@ -48,7 +48,13 @@ class Database:
         self.url = url
         # A pre-ping finds a PostgreSQL connection the server dropped; a SQLite file cannot drop
         # one, so there it would only cost a round trip through aiosqlite's thread per session.
-        self.engine: AsyncEngine = create_async_engine(async_url(url), pool_pre_ping=not self.is_sqlite)
+        # Every session here ends in a commit or a rollback, so on SQLite the pool's own rollback
+        # when a connection comes back is one more round trip through aiosqlite's thread for nothing.
+        self.engine: AsyncEngine = create_async_engine(
+            async_url(url),
+            pool_pre_ping=not self.is_sqlite,
+            pool_reset_on_return=None if self.is_sqlite else "rollback",
+        )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)

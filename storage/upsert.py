@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -42,13 +43,20 @@ async def insert_if_absent(
     session: AsyncSession, model: type[SQLModel], values: Mapping[str, Any], *, key: Sequence[str]
 ) -> bool:
     """Insert a row unless its key exists; True when this call inserted it."""
-    table = _table(model)
-    statement = (
-        _insert(session, table)
-        .values(**values)
+    statement = _insert_if_absent(session.get_bind().dialect.name, _table(model), tuple(values), tuple(key))
+    result = await (await session.connection()).execute(statement, dict(values))
+    # RETURNING, not rowcount: psycopg's async cursor reports -1 for a skipped row on some paths.
+    return result.first() is not None
+
+
+@cache
+def _insert_if_absent(dialect: str, table: Table, columns: tuple[str, ...], key: tuple[str, ...]) -> Any:
+    """Built once per table and column set, with bound parameters: inbound events and first
+    contacts call this on every request, and a statement built anew pays for its cache key."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table)
+        .values({name: bindparam(name, type_=table.c[name].type) for name in columns})
         .on_conflict_do_nothing(index_elements=list(key))
         .returning(*[table.c[name] for name in key])
     )
-    result = await (await session.connection()).execute(statement)
-    # RETURNING, not rowcount: psycopg's async cursor reports -1 for a skipped row on some paths.
-    return result.first() is not None

@@ -8,9 +8,10 @@ import logging
 import aiohttp
 import pytest
 
-from bot.app import Server
+from bot.app import Server, serve
+from bot.config import Settings
 from bot.logs import JsonFormatter, configure
-from tests.conftest import base_url
+from tests.conftest import BOT_TOKEN, base_url
 from tests.fakes import FakeSlackApi, SlackRequestFactory, event_body, message_im_event, slash_command_body
 
 SECRET_WORDS = "my manager Lars is struggling with the reorganisation"
@@ -62,3 +63,14 @@ def test_libraries_that_log_sql_parameters_or_http_bodies_stay_quiet_at_every_le
     finally:
         root.handlers[:], level_before = saved
         root.setLevel(level_before)
+
+
+async def test_starting_with_a_slack_token_in_the_environment_logs_no_warning(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bolt reads SLACK_BOT_TOKEN itself and used to warn on every start that our client wins."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    caplog.set_level(logging.INFO)
+    async with serve(settings):
+        pass
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

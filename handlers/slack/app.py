@@ -58,6 +58,17 @@ def keep_payloads_out_of_logs() -> None:
         logger.setLevel(max(logging.INFO, logger.level))
 
 
+class _ClientWins(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and then warns, on every start,
+    that the client we pass wins over it; that is what we want, so the warning is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_CLIENT_WINS = _ClientWins()
+
+
 def web_client(settings: Settings, session: aiohttp.ClientSession, *, retry_on_429: bool) -> AsyncWebClient:
     """The interactive client waits out a 429 (Retry-After) and tries again, so a burst of lookups
     never fails a person's command; the outbox's client does not, because its own limiter must
@@ -80,6 +91,8 @@ class SlackEdge:
         self._client = client
         self._profiles = ProfileCache(client)
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+        bolt_logger = logging.getLogger("slack_bolt")
+        bolt_logger.addFilter(_CLIENT_WINS)  # adding the same filter again is a no-op
         self.app = AsyncApp(
             client=client,
             signing_secret=secret,
@@ -88,7 +101,7 @@ class SlackEdge:
             # Bolt answers Slack when the listener returns; ours return right after ack(), and the
             # work goes on in the lane. (With False, Bolt would poll for ack() every 10 ms.)
             process_before_response=True,
-            logger=logging.getLogger("slack_bolt"),
+            logger=bolt_logger,
         )
         self._register()
 

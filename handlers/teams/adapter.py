@@ -59,12 +59,24 @@ class ReusingAuthentication(ConfigurationBotFrameworkAuthentication):
         app_id = JwtTokenValidation.get_app_id_from_claims(claims_identity.claims) or ""
         return _ReusedConnectors(super().create_connector_factory(claims_identity), self._connectors, app_id)
 
+    async def close(self) -> None:
+        """Connector clients keep an HTTP session open; they close with the server."""
+        clients, self._connectors = list(self._connectors.values()), {}
+        for client in clients:
+            await client.__aexit__(None, None, None)
+
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
         app_id = JwtTokenValidation.get_app_id_from_claims(claims_identity.claims) or ""
         client = self._token_clients.get(app_id)
         if client is None:
             client = self._token_clients[app_id] = await super().create_user_token_client(claims_identity)
         return client
+
+
+async def close_adapter(adapter: CloudAdapter) -> None:
+    authentication = adapter.bot_framework_authentication
+    if isinstance(authentication, ReusingAuthentication):
+        await authentication.close()
 
 
 def build_adapter(settings: Settings) -> CloudAdapter:
