@@ -120,7 +120,6 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
         core = await resources.enter_async_context(open_core(settings, clock=clock))
         # Closed after the web site, the worker and the work lane are done with it (stack order).
         session = await resources.enter_async_context(aiohttp.ClientSession())
-        resources.push_async_callback(drain, core)
         platforms: dict[str, str] = {}
         slack_view = None
         if settings.slack_enabled:
@@ -139,6 +138,7 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
 
         adapter = build_adapter(settings)
         resources.push_async_callback(close_adapter, adapter)
+        resources.push_async_callback(drain, core)  # unwinds first: work ends before clients close
         teams_bot = TeamsBot(core, settings.teams_tenants)
         people = core.services.people
         core.messengers.register(

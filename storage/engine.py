@@ -46,10 +46,9 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        # A pre-ping finds a PostgreSQL connection the server dropped; a SQLite file cannot drop
-        # one, so there it would only cost a round trip through aiosqlite's thread per session.
-        # Every session here ends in a commit or a rollback, so on SQLite the pool's own rollback
-        # when a connection comes back is one more round trip through aiosqlite's thread for nothing.
+        # On SQLite both the pre-ping (a file cannot drop a connection) and the pool's rollback on
+        # return (every session here ends in a commit or a rollback) would only cost a round trip
+        # through aiosqlite's thread per session. PostgreSQL keeps both.
         self.engine: AsyncEngine = create_async_engine(
             async_url(url),
             pool_pre_ping=not self.is_sqlite,

@@ -17,8 +17,11 @@ def _table(model: type[SQLModel]) -> Table:
 
 
 def _insert(session: AsyncSession, table: Table) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return _dialect_insert(session.get_bind().dialect.name)(table)
+
+
+def _dialect_insert(dialect: str) -> Any:
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 async def upsert(
@@ -53,9 +56,8 @@ async def insert_if_absent(
 def _insert_if_absent(dialect: str, table: Table, columns: tuple[str, ...], key: tuple[str, ...]) -> Any:
     """Built once per table and column set, with bound parameters: inbound events and first
     contacts call this on every request, and a statement built anew pays for its cache key."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
-        insert(table)
+        _dialect_insert(dialect)(table)
         .values({name: bindparam(name, type_=table.c[name].type) for name in columns})
         .on_conflict_do_nothing(index_elements=list(key))
         .returning(*[table.c[name] for name in key])

@@ -119,3 +119,44 @@ async def test_slash_commands_are_acknowledged_while_their_work_waits_in_the_lan
         await slack_api.wait_for("response_url", 5)
         await asyncio.wait_for(server.core.lane.idle(), 10)
     assert slack_api.arrived["users.info"] == 5
+
+
+async def test_on_shutdown_acknowledged_work_finishes_before_the_database_closes(
+    database_url: str, slack_api: FakeSlackApi, signer: SlackRequestFactory
+) -> None:
+    settings = make_settings(
+        database_url,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack_api.base_url,
+    )
+    slack_api.add_user("UQ1", "quinn")
+    gate = slack_api.hold("users.info")
+    running = serve(settings)
+    server = await running.__aenter__()
+    lane = server.core.lane
+    draining = asyncio.Event()
+    wait_until_idle = lane.idle
+
+    async def idle() -> None:
+        draining.set()
+        await wait_until_idle()
+
+    lane.idle = idle  # type: ignore[method-assign]
+    try:
+        body = slash_command_body("whoami", response_url=slack_api.response_url(), user_id="UQ1")
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"{base_url(server)}/slack/events", data=body, headers=signer.headers_for(body)
+            ) as response,
+        ):
+            assert response.status == 200
+        await slack_api.wait_for_arrivals("users.info", 1)
+    finally:
+        stopping = asyncio.ensure_future(running.__aexit__(None, None, None))
+    await asyncio.wait_for(draining.wait(), 10)  # shutdown waits for the lane …
+    assert not stopping.done()
+    gate.set()  # … and the work, let go now, still has its database and its HTTP session
+    await asyncio.wait_for(stopping, 30)
+    assert "quinn" in str((await slack_api.wait_for("response_url", 1))[0].args)
