@@ -202,9 +202,7 @@ class LessonActions(LearningBase):
         return ctx.reply(ctx.t("learn.comment.saved", comment=UserText(comment)))
 
     async def _ai_use(self, ctx: ActionContext, event: ButtonPress) -> Reply:
-        number_text, _, answer = event.value.partition("|")
-        if not number_text.isdigit() or answer not in {"yes", "no"}:
-            raise UsageError("button.expired")
+        number, answer = _checkin_answer(event, {"yes", "no"})
         platform, user_id = ctx.identity.platform, ctx.identity.user_id
         now = self._clock.now()
         async with self._db.session() as session:
@@ -213,7 +211,7 @@ class LessonActions(LearningBase):
                 platform=platform,
                 user_id=user_id,
                 kind="ai_use",
-                number=int(number_text),
+                number=number,
                 answer=answer,
                 now=now,
             )
@@ -269,31 +267,20 @@ class LessonActions(LearningBase):
         return ctx.reply(ctx.t(f"learn.level.{word}", prefix=Markup(ctx.prefix)))
 
     async def _followup(self, ctx: ActionContext, event: ButtonPress) -> Reply:
-        number_text, _, answer = event.value.partition("|")
-        if not number_text.isdigit() or answer not in {
-            "tried",
-            "stuck",
-            "not_yet",
-            "hour",
-            "champion",
-            "ask",
-        }:
-            raise UsageError("button.expired")
-        platform, user_id = ctx.identity.platform, ctx.identity.user_id
-        if answer in {"tried", "stuck", "not_yet"}:
+        number, answer = _checkin_answer(event, {*FOLLOWUP_RECORDED, "hour", "champion", "ask"})
+        if answer == "champion":
+            return await self._champion_of(ctx)
+        if answer in FOLLOWUP_RECORDED:
             async with self._db.session() as session:
                 await store.answer_checkin(
                     session,
-                    platform=platform,
-                    user_id=user_id,
+                    platform=ctx.identity.platform,
+                    user_id=ctx.identity.user_id,
                     kind="followup",
-                    number=int(number_text),
+                    number=number,
                     answer=answer,
                     now=self._clock.now(),
                 )
-            return ctx.reply(ctx.t(f"learn.followup.{answer}", prefix=Markup(ctx.prefix)))
-        if answer == "champion":
-            return await self._champion_of(ctx)
         return ctx.reply(ctx.t(f"learn.followup.{answer}", prefix=Markup(ctx.prefix)))
 
     async def _champion_of(self, ctx: ActionContext) -> Reply:
@@ -307,3 +294,14 @@ class LessonActions(LearningBase):
             return ctx.reply(ctx.t("learn.followup.no_champion", prefix=Markup(ctx.prefix)))
         names = Text.join([Text.of(MentionUser(champion)) for champion in others[:3]], ", ")
         return ctx.reply(ctx.t("learn.followup.champions", champions=names))
+
+
+FOLLOWUP_RECORDED = {"tried", "stuck", "not_yet"}  # the follow-up answers kept for the report
+
+
+def _checkin_answer(event: ButtonPress, allowed: set[str]) -> tuple[int, str]:
+    """A check-in button's value is ``<number>|<answer>``; anything else is an old or forged button."""
+    number_text, _, answer = event.value.partition("|")
+    if not number_text.isdigit() or answer not in allowed:
+        raise UsageError("button.expired")
+    return int(number_text), answer
