@@ -21,7 +21,11 @@ class Role(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Role).index(self)
+        return _RANK[self]
+
+
+# Looked up, not searched: help and every permission check compare ranks many times per request.
+_RANK = {role: position for position, role in enumerate(Role)}
 
 
 class ChannelPurpose(StrEnum):

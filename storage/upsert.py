@@ -16,10 +16,6 @@ def _table(model: type[SQLModel]) -> Table:
     return model.__table__  # type: ignore[attr-defined]
 
 
-def _insert(session: AsyncSession, table: Table) -> Any:
-    return _dialect_insert(session.get_bind().dialect.name)(table)
-
-
 def _dialect_insert(dialect: str) -> Any:
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
@@ -32,14 +28,10 @@ async def upsert(
     key: Sequence[str],
     update: Sequence[str],
 ) -> None:
-    statement = _insert(session, _table(model)).values(**values)
-    if update:
-        statement = statement.on_conflict_do_update(
-            index_elements=list(key), set_={name: statement.excluded[name] for name in update}
-        )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=list(key))
-    await (await session.connection()).execute(statement)
+    """Insert a row, or when its key exists, overwrite the `update` columns with the new values."""
+    dialect = session.get_bind().dialect.name
+    statement = _upsert(dialect, _table(model), tuple(values), tuple(key), tuple(update))
+    await (await session.connection()).execute(statement, dict(values))
 
 
 async def insert_if_absent(
@@ -61,4 +53,20 @@ def _insert_if_absent(dialect: str, table: Table, columns: tuple[str, ...], key:
         .values({name: bindparam(name, type_=table.c[name].type) for name in columns})
         .on_conflict_do_nothing(index_elements=list(key))
         .returning(*[table.c[name] for name in key])
+    )
+
+
+@cache
+def _upsert(
+    dialect: str, table: Table, columns: tuple[str, ...], key: tuple[str, ...], update: tuple[str, ...]
+) -> Any:
+    """Built once per table and column sets, like `_insert_if_absent`: first contacts and
+    conversations are refreshed from every request's speaker."""
+    statement = _dialect_insert(dialect)(table).values(
+        {name: bindparam(name, type_=table.c[name].type) for name in columns}
+    )
+    if not update:
+        return statement.on_conflict_do_nothing(index_elements=list(key))
+    return statement.on_conflict_do_update(
+        index_elements=list(key), set_={name: statement.excluded[name] for name in update}
     )

@@ -16,8 +16,9 @@ class HelpService:
     def overview(self, ctx: CommandContext) -> Message:
         """The commands the speaker may use, grouped by the role that unlocks them."""
         blocks: list[Section | Note] = [Section(ctx.t("help.intro"))]
+        visible = self._commands.visible_to(ctx.identity.role)
         for role in Role:
-            specs = [spec for spec in self._commands.visible_to(ctx.identity.role) if spec.role is role]
+            specs = [spec for spec in visible if spec.role is role]
             if not specs:
                 continue
             lines = [
