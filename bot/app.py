@@ -27,6 +27,7 @@ from bot.delivery.limits import TEAMS as TEAMS_LIMITS
 from bot.delivery.limits import PlatformLimits
 from bot.delivery.worker import OutboxWorker
 from bot.domain import Actor, Platform, Role
+from bot.eventloop import loop_name
 from bot.ports import Messengers
 from storage.engine import Database
 from storage.migrate import upgrade
@@ -199,7 +200,7 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
             port,
             platforms["slack"],
             platforms["teams"],
-            extra={"port": port, "platforms": platforms},
+            extra={"port": port, "platforms": platforms, "event_loop": loop_name(asyncio.get_running_loop())},
         )
         yield Server(core, runner, port, platforms)
 

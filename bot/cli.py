@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot import logs
 from bot.config import ConfigError, Settings, load_settings
+from bot.eventloop import server_loop_factory
 from bot.learning.content import ContentError
 
 
@@ -71,7 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command in {"run", "console"}:
             _check_content(settings)  # before the database is touched: a bad lesson stops start-up
-        return asyncio.run(_dispatch(args, settings))
+        loop_factory = server_loop_factory() if args.command == "run" else None
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            return runner.run(_dispatch(args, settings))
     except KeyboardInterrupt:
         return 130
     except ConfigError as error:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import queue
 import signal
 import subprocess
+import sys
 import threading
 from typing import Any
 
@@ -16,7 +18,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import Server
 from tests.cli import command, environment
-from tests.conftest import POSTGRES_URL, base_url
+from tests.conftest import BOT_TOKEN, POSTGRES_URL, SIGNING_SECRET, base_url
+from tests.fakes import FakeSlackApi, SlackRequestFactory, event_body, message_im_event, slash_command_body
 
 
 async def test_healthz_is_ok_while_the_database_answers(server: Server, http: aiohttp.ClientSession) -> None:
@@ -133,3 +136,34 @@ def test_one_of_two_replicas_runs_the_scheduler_and_the_other_takes_over_when_it
         first.stop(signal.SIGKILL)
         if second is not None:
             assert second.stop() == 0
+
+
+async def test_run_answers_signed_slack_requests_on_its_production_event_loop(tmp_path: Any) -> None:
+    """`champbot run` serves on uvloop (bot/eventloop.py), which no in-process test uses: a signed
+    slash command and a DM event go through the real process and their answers come back."""
+    async with FakeSlackApi(token=BOT_TOKEN) as slack:
+        slack.add_user("U1", "ana")
+        process = Process(
+            CHAMPBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'run.db'}",
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=slack.base_url,
+        )
+        try:
+            ready = await asyncio.to_thread(process.wait_for, "champbot listening")
+            assert ready["event_loop"] == ("asyncio" if sys.platform == "win32" else "uvloop")
+            url = f"http://127.0.0.1:{ready['port']}/slack/events"
+            signer = SlackRequestFactory(SIGNING_SECRET)
+            command = slash_command_body("whoami", response_url=slack.response_url())
+            event = event_body(message_im_event("help"))
+            async with aiohttp.ClientSession() as http:
+                async with http.post(url, data=command, headers=signer.headers_for(command)) as response:
+                    assert response.status == 200
+                async with http.post(url, data=event, headers=signer.headers_for(event, "json")) as response:
+                    assert response.status == 200
+            (answer,) = await slack.wait_for("response_url", 1, timeout=30)
+            (dm,) = await slack.wait_for("chat.postMessage", 1, timeout=30)
+        finally:
+            assert await asyncio.to_thread(process.stop) == 0
+    assert "slack:U1" in json.dumps(answer.args)
+    assert dm.args["channel"] == "D0001" and "whoami" in json.dumps(dm.args)
