@@ -1,7 +1,8 @@
 """The baseline for ack latency and memory: a bare slack-bolt AsyncApp that only acknowledges.
 
-Same signing secret, same Web API client set-up (token, SLACK_API_URL) and the same aiohttp
-converters as champbot's /slack/events, but no database, no core and no lazy work. Started by
+Same signing secret, same Web API client set-up (token, SLACK_API_URL), the same aiohttp
+converters and the same event loop (bot/eventloop.py) as champbot's /slack/events, but no
+database, no core and no work after the ack. Started by
 the benchmarks as `python -m benchmarks._bare_bolt`; it logs one JSON line with its port on stderr.
 """
 
@@ -17,6 +18,8 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.eventloop import loop_name, server_loop_factory
 
 
 def build() -> web.Application:
@@ -47,7 +50,9 @@ async def main() -> None:
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", int(os.environ.get("PORT", "0"))).start()
     port = runner.addresses[0][1]
-    print(json.dumps({"level": "INFO", "message": "bare bolt listening", "port": port}), file=sys.stderr)
+    ready = {"level": "INFO", "message": "bare bolt listening", "port": port}
+    ready["event_loop"] = loop_name(asyncio.get_running_loop())
+    print(json.dumps(ready), file=sys.stderr)
     sys.stderr.flush()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -58,4 +63,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    with asyncio.Runner(loop_factory=server_loop_factory()) as runner:
+        runner.run(main())

@@ -46,6 +46,7 @@ class Child:
 
     def __init__(self, argv: list[str], env: dict[str, str], name: str) -> None:
         self.name = name
+        self.event_loop = "unknown"  # from its start-up line
         self.popen = subprocess.Popen(
             argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
         )
@@ -121,8 +122,9 @@ def start_champbot(database_url: str, slack_api_url: str | None, **variables: st
         PORT="0", CHAMPBOT_LOG_FORMAT="json", CHAMPBOT_DATABASE_URL=database_url, **slack, **variables
     )
     child = Child([*champbot_command(), "run"], env, "champbot")
-    port = int(child.wait_for("champbot listening", timeout=90)["port"])
-    return child, port
+    ready = child.wait_for("champbot listening", timeout=90)
+    child.event_loop = ready.get("event_loop", "unknown")
+    return child, int(ready["port"])
 
 
 def start_bare_bolt(slack_api_url: str) -> tuple[Child, int]:
@@ -131,8 +133,9 @@ def start_bare_bolt(slack_api_url: str) -> tuple[Child, int]:
         PORT="0", SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=slack_api_url
     )
     child = Child([sys.executable, "-m", "benchmarks._bare_bolt"], env, "bare-bolt")
-    port = int(child.wait_for("bare bolt listening", timeout=60)["port"])
-    return child, port
+    ready = child.wait_for("bare bolt listening", timeout=60)
+    child.event_loop = ready.get("event_loop", "unknown")
+    return child, int(ready["port"])
 
 
 def cpu_seconds(pid: int) -> float:

@@ -112,6 +112,10 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         "lag_p99_ms": percentile(lags, 0.99) * 1000,
         "gen_cpu": gen_cpu,
         "lag_max_ms": (lags[-1] if lags else float("nan")) * 1000,
+        "elapsed_s": elapsed,
+        # The raw samples, so that several short runs of one server can be pooled (ack_latency.py).
+        "latencies_ms": [round(latency * 1000, 4) for latency in latencies],
+        "lags_ms": [round(lag * 1000, 4) for lag in lags],
     }
 
 

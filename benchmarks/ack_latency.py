@@ -3,11 +3,13 @@
 Starts three things on 127.0.0.1: a FakeSlackApi in this process (the bot's SLACK_API_URL, and
 the response_url of every slash command), `champbot run` (SQLite in a temporary folder) and the
 baseline, a bare slack-bolt AsyncApp that only acks (benchmarks/_bare_bolt.py), each in its own
-process. For each request kind and rate, an open-loop load generator in a fourth process
-(benchmarks/_loadgen.py) sends signed requests to /slack/events of one server at a time and
-measures the time until the HTTP answer (the ack).
+process, both on the same event loop (uvloop where installed, bot/eventloop.py). For each request
+kind and rate, an open-loop load generator in a fourth process (benchmarks/_loadgen.py) sends
+signed requests to /slack/events of one server at a time and measures the time until the HTTP
+answer (the ack). The servers take turns in short rounds, and each one's rounds are pooled.
 
-    python -m benchmarks.ack_latency [--rates 50,200,500] [--seconds 10] [--kinds slash,im] [--postgres URL]
+    python -m benchmarks.ack_latency [--rates 50,200,500] [--seconds 12] [--rounds 4]
+                                     [--kinds slash,im] [--postgres URL]
 
 Target (issue): p99 under 100 ms at 200 requests/s, and within 1.5x of the bare app's p99.
 """
@@ -31,6 +33,7 @@ from benchmarks._harness import (
     cpu_seconds,
     log,
     machine,
+    percentile,
     start_bare_bolt,
     start_champbot,
     table,
@@ -101,6 +104,7 @@ async def measure(
     cpu_before, fake_before, wall_before = cpu_seconds(child.pid), cpu_seconds(os.getpid()), time.monotonic()
     result = await generate(spec)
     wall = time.monotonic() - wall_before
+    result["wall_s"] = wall
     result["server_cpu"] = (cpu_seconds(child.pid) - cpu_before) / wall
     result["fake_cpu"] = (cpu_seconds(os.getpid()) - fake_before) / wall
     result["settle_s"] = await settle(slack)
@@ -109,11 +113,62 @@ async def measure(
     return result
 
 
+async def measure_both(
+    slack: FakeSlackApi,
+    targets: list[tuple[str, Child, int]],
+    kind: str,
+    rate: float,
+    args: argparse.Namespace,
+) -> list[dict[str, Any]]:
+    """Each server gets `rounds` runs of seconds/rounds, taking turns and swapping who goes first
+    every round, and each server's runs are pooled: a slow stretch of the machine (another
+    process, a frequency change) then falls on both servers instead of on whichever ran in it."""
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in targets}
+    for number in range(args.rounds):
+        for target in targets if number % 2 == 0 else targets[::-1]:
+            result = await measure(slack, target, kind, rate, args.seconds / args.rounds, args.users)
+            log(
+                f"  {target[0]} round {number + 1}/{args.rounds}: p50 {result['p50_ms']:.1f} ms, "
+                f"p99 {result['p99_ms']:.1f} ms, errors {result['errors']}, replies {result['replies']}"
+            )
+            runs[target[0]].append(result)
+    return [pool(parts) for parts in runs.values()]
+
+
+def pool(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One server's runs as if they were one: percentiles over all samples, sums of counts, and
+    CPU shares weighted by each run's length."""
+    latencies = sorted(value for part in parts for value in part["latencies_ms"])
+    lags = sorted(value for part in parts for value in part["lags_ms"])
+    wall = sum(part["wall_s"] for part in parts)
+
+    def weighted(key: str) -> float:
+        return sum(part[key] * part["wall_s"] for part in parts) / wall
+
+    return {
+        "target": parts[0]["target"],
+        "kind": parts[0]["kind"],
+        "rate": parts[0]["rate"],
+        "rounds": len(parts),
+        "errors": sum(part["errors"] for part in parts),
+        "late_over_3s": sum(part["late_over_3s"] for part in parts),
+        "replies": sum(part["replies"] for part in parts),
+        "achieved_rate": sum(part["ok"] for part in parts) / sum(part["elapsed_s"] for part in parts),
+        "p50_ms": percentile(latencies, 0.50),
+        "p99_ms": percentile(latencies, 0.99),
+        "max_ms": latencies[-1] if latencies else float("nan"),
+        "lag_p99_ms": percentile(lags, 0.99),
+        "server_cpu": weighted("server_cpu"),
+        "gen_cpu": weighted("gen_cpu"),
+        "fake_cpu": weighted("fake_cpu"),
+    }
+
+
 def fmt(value: float, digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
-def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
+def report(results: list[dict[str, Any]], args: argparse.Namespace, loops: str) -> str:
     rows = [
         [
             r["target"],
@@ -188,8 +243,10 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
         summary_rows,
     )
     return (
-        f"## Slack ack latency ({args.seconds:g} s per rate, open loop)\n\n"
-        f"Machine: {machine()}; champbot on {'PostgreSQL' if args.postgres else 'SQLite'}\n\n"
+        f"## Slack ack latency ({args.seconds:g} s per server and rate, in {args.rounds} rounds; open loop)"
+        "\n\n"
+        f"Machine: {machine()}; champbot on {'PostgreSQL' if args.postgres else 'SQLite'}; "
+        f"event loop: {loops}\n\n"
         f"{summary}\n\n{detail}\n\n"
         "Latency is from the moment the generator sends a request to the full HTTP answer; "
         "errors are non-200 answers and requests without an answer within 10 s. "
@@ -239,19 +296,13 @@ async def main(args: argparse.Namespace) -> None:
                         log(f"warm-up {target[0]} {kind}")
                         await measure(slack, target, kind, 20, warmup, args.users)
                     for rate in args.rates:
-                        for target in targets:
-                            log(f"{target[0]} {kind} at {rate:g}/s for {args.seconds:g} s")
-                            result = await measure(slack, target, kind, rate, args.seconds, args.users)
-                            log(
-                                f"  p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-                                f"errors {result['errors']}, replies {result['replies']}"
-                            )
-                            results.append(result)
+                        log(f"{kind} at {rate:g}/s, {args.seconds:g} s per server in {args.rounds} rounds")
+                        results += await measure_both(slack, targets, kind, rate, args)
             finally:
                 for _, child, _ in targets:
                     await asyncio.to_thread(child.stop)
             problems = [f"{child.name}: {line}" for _, child, _ in targets for line in child.errors[:8]]
-    print(report(results, args))
+    print(report(results, args, ", ".join(f"{child.name} {child.event_loop}" for _, child, _ in targets)))
     if problems:
         print("Warnings and errors the servers logged (distinct first lines, with counts):\n")
         print("\n".join(f"- {line}" for line in problems))
@@ -260,7 +311,12 @@ async def main(args: argparse.Namespace) -> None:
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--rates", default="50,200,500", help="requests per second, comma-separated")
-    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each measured run")
+    parser.add_argument(
+        "--seconds", type=float, default=12.0, help="measured seconds per server, rate and kind"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="the seconds are split into this many turns per server"
+    )
     parser.add_argument("--kinds", default="slash,im", help="slash (/champ help), im (message.im)")
     parser.add_argument(
         "--postgres", help="run champbot on this scratch PostgreSQL database (its public schema is emptied)"
@@ -277,6 +333,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     args.kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
     if not set(args.kinds) <= set(KINDS) or not args.rates or not 0 < args.seconds <= 120:
         parser.error("kinds are slash and im; rates must be given; --seconds is at most 120")
+    if not 1 <= args.rounds <= 20 or args.seconds / args.rounds < 1:
+        parser.error("--rounds is between 1 and 20, and each round lasts at least a second")
     if not all(0 < rate <= 2000 for rate in args.rates):
         parser.error("each rate must be between 1 and 2000 requests per second")
     return args
