@@ -128,8 +128,9 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
             slack = SlackEdge(settings, core, web_client(settings, session, retry_on_429=True))
             if settings.slack_app_token:
                 socket_handler = slack.socket_mode_handler(settings.slack_app_token.get_secret_value())
-                await connect_socket_mode(socket_handler)  # a refused token stops start-up with one line
+                # Closed however start-up ends: the client holds an HTTP session and a task from birth.
                 resources.push_async_callback(socket_handler.close_async)
+                await connect_socket_mode(socket_handler)  # a refused token stops start-up with one line
                 platforms["slack"] = "socket mode"
             else:
                 slack_view = slack.handle

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import warnings
 from urllib.parse import parse_qsl
 
 import pytest
@@ -45,8 +47,13 @@ async def test_a_refused_app_token_stops_start_up_with_one_clear_line(
         slack_app_token="xapp-wrong",
         slack_api_url=slack_api.base_url,
     )
-    with pytest.raises(
-        ConfigError, match=r"SLACK_APP_TOKEN: Slack refused the Socket Mode connection \(invalid_auth\)"
-    ):
-        async with serve(settings, clock=clock):
-            pass
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        with pytest.raises(
+            ConfigError, match=r"SLACK_APP_TOKEN: Slack refused the Socket Mode connection \(invalid_auth\)"
+        ):
+            async with serve(settings, clock=clock):
+                pass
+        gc.collect()
+    # The Socket Mode client's own HTTP session is closed on the way out too.
+    assert not [w for w in caught if "Unclosed client session" in str(w.message)]
