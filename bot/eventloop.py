@@ -1,7 +1,7 @@
 """The event loop `champbot run` serves on: uvloop where it is installed, asyncio's own elsewhere.
 
 Every acknowledgement and every piece of work after it passes through the loop's ready queue and
-its socket calls. uvloop does that part in C and takes about a sixth less CPU per Slack event
+its socket calls. uvloop does that part in C and takes about 14 % less CPU per Slack event
 here (benchmarks/ack_latency.py), which is CPU the next acknowledgement does not wait behind.
 The console and the one-shot commands keep asyncio's loop: they wait on a person or finish at once.
 """
