@@ -2,8 +2,8 @@
 
 Same signing secret, same Web API client set-up (token, SLACK_API_URL), the same aiohttp
 converters and the same event loop (bot/eventloop.py) as champbot's /slack/events, but no
-database, no core and no work after the ack. Started by
-the benchmarks as `python -m benchmarks._bare_bolt`; it logs one JSON line with its port on stderr.
+database, no core and no work after the ack. Started by the benchmarks as
+`python -m benchmarks._bare_bolt`; it logs one JSON line with its port and loop on stderr.
 """
 
 from __future__ import annotations

@@ -149,7 +149,6 @@ def pool(parts: list[dict[str, Any]]) -> dict[str, Any]:
         "target": parts[0]["target"],
         "kind": parts[0]["kind"],
         "rate": parts[0]["rate"],
-        "rounds": len(parts),
         "errors": sum(part["errors"] for part in parts),
         "late_over_3s": sum(part["late_over_3s"] for part in parts),
         "replies": sum(part["replies"] for part in parts),

@@ -21,5 +21,5 @@ def server_loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
 
 
 def loop_name(loop: asyncio.AbstractEventLoop) -> str:
-    """ "uvloop" or "asyncio", for the start-up line."""
+    """Which loop this is, "uvloop" or "asyncio", for the start-up line."""
     return type(loop).__module__.partition(".")[0]
