@@ -38,6 +38,7 @@ from benchmarks._harness import (
     start_champbot,
     table,
 )
+from tests.conftest import reset_postgres
 from tests.fakes import FakeSlackApi
 
 KINDS = {"slash": "`/champ help` (slash command)", "im": "`help` (message.im event)"}
@@ -257,19 +258,6 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, loops: str) 
     )
 
 
-def empty_schema(url: str) -> None:
-    """A scratch database starts empty, so earlier runs' rows never change the measurement."""
-    from sqlalchemy import create_engine, text
-
-    from storage.engine import sync_url
-
-    engine = create_engine(sync_url(url))
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="champbot-bench-") as folder:
         async with FakeSlackApi(token=BOT_TOKEN) as slack:
@@ -279,7 +267,8 @@ async def main(args: argparse.Namespace) -> None:
             slack.add_channel("C0GENERAL", "general", members)
             url = f"sqlite:///{Path(folder) / 'champbot.db'}"
             if args.postgres:
-                await asyncio.to_thread(empty_schema, args.postgres)
+                # A scratch database starts empty, so earlier runs' rows never change the measurement.
+                await asyncio.to_thread(reset_postgres, args.postgres)
                 url = args.postgres
             log("starting champbot run and the bare Bolt app")
             bot, bot_port = await asyncio.to_thread(start_champbot, url, slack.base_url)

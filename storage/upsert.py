@@ -49,8 +49,7 @@ def _insert_if_absent(dialect: str, table: Table, columns: tuple[str, ...], key:
     """Built once per table and column set, with bound parameters: inbound events and first
     contacts call this on every request, and a statement built anew pays for its cache key."""
     return (
-        _dialect_insert(dialect)(table)
-        .values({name: bindparam(name, type_=table.c[name].type) for name in columns})
+        _bound_insert(dialect, table, columns)
         .on_conflict_do_nothing(index_elements=list(key))
         .returning(*[table.c[name] for name in key])
     )
@@ -62,11 +61,16 @@ def _upsert(
 ) -> Any:
     """Built once per table and column sets, like `_insert_if_absent`: first contacts and
     conversations are refreshed from every request's speaker."""
-    statement = _dialect_insert(dialect)(table).values(
-        {name: bindparam(name, type_=table.c[name].type) for name in columns}
-    )
+    statement = _bound_insert(dialect, table, columns)
     if not update:
         return statement.on_conflict_do_nothing(index_elements=list(key))
     return statement.on_conflict_do_update(
         index_elements=list(key), set_={name: statement.excluded[name] for name in update}
+    )
+
+
+def _bound_insert(dialect: str, table: Table, columns: tuple[str, ...]) -> Any:
+    """INSERT of `columns` with a bound parameter each, so one built statement serves every row."""
+    return _dialect_insert(dialect)(table).values(
+        {name: bindparam(name, type_=table.c[name].type) for name in columns}
     )
