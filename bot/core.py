@@ -248,7 +248,8 @@ class Core:
         register_actions(self.actions, self.services)
 
     async def first_delivery(self, platform: Platform, event_id: str) -> bool:
-        """False when this platform event was handled before (Slack and Bot Framework retry)."""
+        """False when this activity was handled before (Bot Framework may repeat one). Slack's
+        events are claimed with the look-up of their speaker instead (see `Delivery`)."""
         async with self.database.session() as session:
             return await inbound.first_time(
                 session, platform=platform, event_id=event_id, now=self.clock.now()

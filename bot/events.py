@@ -7,6 +7,21 @@ from dataclasses import dataclass, field
 from bot.domain import Actor, Conversation
 
 
+@dataclass(eq=False)
+class Delivery:
+    """The platform's id for a request it may send again (Slack retries an event it thinks we
+    missed). The first look-up of the speaker claims it, in the same transaction, so a request
+    costs one round of BEGIN and COMMIT instead of two; a delivery claimed before, here or on
+    another replica, stops the work there with `AlreadyHandled`."""
+
+    delivery_id: str
+    claimed: bool = False  # by this request, so a second look-up in the same request goes through
+
+
+class AlreadyHandled(Exception):
+    """This delivery's work ran before. Its acknowledgement is already out; the edge drops it."""
+
+
 @dataclass(frozen=True)
 class Origin:
     """Who spoke and where, plus what the edge needs to talk there again later."""
@@ -15,6 +30,7 @@ class Origin:
     conversation: Conversation
     reference: str | None = None  # opaque, platform-specific (a Teams conversation reference as JSON)
     trigger_id: str | None = None  # lets a service open a form in reply (Slack); never stored
+    delivery: Delivery | None = None  # set when the platform retries this request
 
 
 @dataclass(frozen=True)

@@ -235,6 +235,30 @@ async def test_asking_without_the_questions_channel_says_so_and_stores_nothing(
         assert (await session.exec(select(Question))).all() == []
 
 
+async def test_an_employee_who_mentions_the_bot_under_a_question_gets_the_command_once(
+    server: Server, http: aiohttp.ClientSession, signer: SlackRequestFactory, slack_api: FakeSlackApi
+) -> None:
+    """The thread check looks the speaker up (claiming the event id) and finds no champion; the
+    command then looks them up again in the same request and runs. Slack's retry runs nothing."""
+    await prepare(http, server, signer, slack_api)
+    sent = SentKeys(server.core.outbox)
+    await ask(http, server, signer, slack_api, "Can I use AI for my expense reports?", "U1")
+    await sent.wait("qa:q:")
+    thread = sent.refs["qa:q:1"].message_id
+    slack_api.add_user("U3", "cai")
+    mention = app_mention_event("whoami", user="U3", channel="CQUESTIONS", thread_ts=thread)
+    body = event_body(mention, event_id="Ev0MENTIONED")
+    assert await post_event(http, server, signer, body) == 200
+    await slack_api.wait_for("chat.postEphemeral")
+    assert await post_event(http, server, signer, body) == 200  # Slack's retry of the same event
+    await server.core.lane.idle()
+    replies = [c.args for c in slack_api.calls_to("chat.postEphemeral") if c.args["user"] == "U3"]
+    assert len(replies) == 1 and replies[0]["thread_ts"] == thread
+    assert "Roles: employee" in replies[0]["text"]
+    async with server.core.database.session() as session:
+        assert not (await session.exec(select(QuestionAnswer))).all()
+
+
 async def test_ask_without_text_opens_the_ask_anonymously_modal_and_its_submission_is_posted(
     server: Server, http: aiohttp.ClientSession, signer: SlackRequestFactory, slack_api: FakeSlackApi
 ) -> None:

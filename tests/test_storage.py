@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, create_engine, inspect
+from sqlalchemy import Connection, create_engine, event, inspect
 from sqlmodel import SQLModel
 
 from bot.clock import FrozenClock
 from bot.domain import Actor, Conversation, Platform, Role
-from bot.events import Origin
+from bot.events import AlreadyHandled, Delivery, Origin
 from bot.services.people import PeopleService
 from storage import job_runs, people
 from storage.engine import Database, sync_url
@@ -196,4 +197,39 @@ async def test_a_person_who_keeps_talking_is_written_once_a_while_and_at_once_wh
     clock.advance(timedelta(minutes=6))
     await service.identify(said("Ana Berg", "da-DK"))
     assert await last_seen() == ("Ana Berg", clock.now())  # and last_seen_at is refreshed now and then
+    await database.close()
+
+
+async def test_a_retried_delivery_stops_at_the_speakers_lookup_which_claims_it_in_the_same_transaction(
+    database_url: str, clock: FrozenClock
+) -> None:
+    upgrade(database_url)
+    database = Database(database_url)
+    service = PeopleService(
+        database=database,
+        clock=clock,
+        configured_roles={},
+        default_locale="en",
+        default_timezone="Europe/Copenhagen",
+    )
+    direct = Conversation(Platform.SLACK, "D1", is_direct=True)
+    ana = Actor(Platform.SLACK, "U1", "Ana", None, None)
+    commits: list[object] = []
+    event.listen(database.engine.sync_engine, "commit", commits.append)
+
+    request = Origin(ana, direct, delivery=Delivery("Ev1"))
+    await service.identify(request)
+    assert len(commits) == 1  # the claim, the first contact and the roles: one transaction
+    await service.identify(request)  # the same request may look its speaker up twice (a mention in a thread)
+
+    renamed = Actor(Platform.SLACK, "U1", "Ana Berg", None, None)
+    with pytest.raises(AlreadyHandled):  # Slack's retry, to this replica or another
+        await service.identify(Origin(renamed, direct, delivery=Delivery("Ev1")))
+    async with database.session() as session:
+        person = await people.get_person(session, platform="slack", user_id="U1")
+    assert person is not None and person.display_name == "Ana"  # the retry wrote nothing
+
+    await service.identify(Origin(ana, direct, delivery=Delivery("Ev2")))
+    teams = Actor(Platform.TEAMS, "29:1", "Bo", None, None)
+    await service.identify(Origin(teams, Conversation(Platform.TEAMS, "a:1", True), delivery=Delivery("Ev1")))
     await database.close()

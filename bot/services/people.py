@@ -9,11 +9,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.domain import Platform, Role
-from bot.events import Origin
+from bot.events import AlreadyHandled, Origin
 from bot.i18n import resolve_locale
 from bot.identity import Identity
 from bot.services.recent import RecentlyRemembered
-from storage import conversations, people
+from storage import conversations, inbound, people
 from storage.engine import Database
 
 log = logging.getLogger(__name__)
@@ -44,10 +44,15 @@ class PeopleService:
 
         Writing costs more than reading (SQLite has one writer), so what was written a moment ago
         with the same values is not written again; roles are always read, so a grant made on
-        another replica counts at once."""
+        another replica counts at once. A retried delivery raises `AlreadyHandled` (see `Delivery`)."""
         actor = origin.actor
         now = self._clock.now()
+        delivery = origin.delivery if origin.delivery and not origin.delivery.claimed else None
         async with self._db.session() as session:
+            if delivery and not await inbound.first_time(
+                session, platform=actor.platform, event_id=delivery.delivery_id, now=now
+            ):
+                raise AlreadyHandled(delivery.delivery_id)
             if self._recent.needs_write(origin, now):
                 await people.remember_person(
                     session,
@@ -62,6 +67,8 @@ class PeopleService:
             stored, granted = await people.person_and_roles(
                 session, platform=actor.platform, user_id=actor.user_id
             )
+        if delivery:
+            delivery.claimed = True
         self._recent.written(origin, now)
         bootstrap = self.is_bootstrap_admin(actor.platform, actor.user_id)
         roles = {Role(role) for role in granted if role in Role.__members__.values()}

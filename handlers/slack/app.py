@@ -30,7 +30,16 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.config import ConfigError, Settings
 from bot.core import Core
 from bot.domain import Actor, Conversation, Platform
-from bot.events import ButtonPress, CommandEvent, FormSubmission, MemberJoined, Origin, ThreadReply
+from bot.events import (
+    AlreadyHandled,
+    ButtonPress,
+    CommandEvent,
+    Delivery,
+    FormSubmission,
+    MemberJoined,
+    Origin,
+    ThreadReply,
+)
 from bot.messages import Message, Reply
 from handlers.slack import render
 from handlers.slack.profiles import ProfileCache
@@ -118,15 +127,14 @@ class SlackEdge:
         app.view_closed(ANY)(_ack)
         app.shortcut(ASK_SHORTCUT)(self._on_ask_shortcut)
 
-    async def _first_time(self, body: dict[str, Any]) -> bool:
-        """Slack retries an event it thinks we missed (X-Slack-Retry-Num). Events are acked before
-        this check (Bolt acks them itself), so the retry gets its 200 at once and only the work is
-        skipped; the database write never stands between Slack and its acknowledgement."""
-        event_id = body.get("event_id")
-        if event_id and not await self._core.first_delivery(Platform.SLACK, str(event_id)):
+    async def _once(self, work: Work) -> None:
+        """An event's work, dropped when Slack sent it before (X-Slack-Retry-Num): the retry got
+        its 200 from Bolt already, and the core stops at the look-up of the speaker, which claims
+        the event id (see `Delivery`)."""
+        try:
+            await work
+        except AlreadyHandled:
             self._core.metrics.inbound.labels("slack", "duplicate").inc()
-            return False
-        return True
 
     def socket_mode_handler(self, app_token: str) -> AsyncSocketModeHandler:
         return AsyncSocketModeHandler(self.app, app_token)
@@ -173,6 +181,7 @@ class SlackEdge:
         channel_name: str = "",
         thread_id: str | None = None,
         trigger_id: str | None = None,
+        event_id: str | None = None,
     ) -> Origin:
         profile = await self._profiles.get(user_id, fallback_name)
         actor = Actor(Platform.SLACK, user_id, profile.name, profile.locale, profile.timezone)
@@ -180,7 +189,8 @@ class SlackEdge:
         conversation = Conversation(
             Platform.SLACK, channel_id, is_direct, "" if is_direct else channel_name, thread_id
         )
-        return Origin(actor, conversation, trigger_id=trigger_id)
+        delivery = Delivery(event_id) if event_id else None
+        return Origin(actor, conversation, trigger_id=trigger_id, delivery=delivery)
 
     # Listeners: Bolt runs them before it answers Slack, so each one only acks, filters what
     # needs no I/O, and hands the rest to the work lane.
@@ -198,7 +208,7 @@ class SlackEdge:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
         if event.get("user") != context.bot_user_id:
-            self._after_ack(self._direct_message(body, event, context.bot_user_id))
+            self._after_ack(self._once(self._direct_message(body, event, context.bot_user_id)))
 
     def _on_thread_reply(
         self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
@@ -213,7 +223,7 @@ class SlackEdge:
             return
         if context.bot_user_id and f"<@{context.bot_user_id}" in event.get("text", ""):
             return  # a reply that mentions the bot arrives as app_mention too, and is handled there
-        self._after_ack(self._thread_reply(body, event, str(thread)))
+        self._after_ack(self._once(self._thread_reply(body, event, str(thread))))
 
     async def _on_ask_shortcut(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
@@ -222,16 +232,17 @@ class SlackEdge:
     async def _on_mention(
         self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        self._after_ack(self._mention(body, event, context.bot_user_id))
+        self._after_ack(self._once(self._mention(body, event, context.bot_user_id)))
 
     async def _on_member_joined(
         self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        self._after_ack(self._member_joined(body, event, is_bot=event.get("user") == context.bot_user_id))
+        is_bot = event.get("user") == context.bot_user_id
+        self._after_ack(self._once(self._member_joined(body, event, is_bot=is_bot)))
 
     async def _on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home":
-            self._after_ack(self._home_opened(body, event))
+            self._after_ack(self._once(self._home_opened(body, event)))
 
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
@@ -257,17 +268,15 @@ class SlackEdge:
     async def _direct_message(
         self, body: dict[str, Any], event: dict[str, Any], bot_user_id: str | None
     ) -> None:
-        if not await self._first_time(body):
-            return
-        origin = await self._origin(event["user"], event["channel"])
+        origin = await self._origin(event["user"], event["channel"], event_id=body.get("event_id"))
         text = _strip_bot_mention(event.get("text", ""), bot_user_id)
         reply = await self._core.handle_command(CommandEvent(origin, text))
         await self._say(reply, origin, thread_id=event.get("thread_ts"))
 
     async def _thread_reply(self, body: dict[str, Any], event: dict[str, Any], thread: str) -> None:
-        if not await self._first_time(body):
-            return
-        origin = await self._origin(event["user"], event["channel"], thread_id=thread)
+        origin = await self._origin(
+            event["user"], event["channel"], thread_id=thread, event_id=body.get("event_id")
+        )
         await self._core.handle_thread_reply(ThreadReply(origin, event.get("text", ""), event.get("ts")))
 
     async def _ask_shortcut(self, body: dict[str, Any]) -> None:
@@ -279,10 +288,10 @@ class SlackEdge:
             await self._dm(origin, reply)
 
     async def _mention(self, body: dict[str, Any], event: dict[str, Any], bot_user_id: str | None) -> None:
-        if not await self._first_time(body):
-            return
         thread = event.get("thread_ts") or event.get("ts")
-        origin = await self._origin(event["user"], event["channel"], thread_id=thread)
+        origin = await self._origin(
+            event["user"], event["channel"], thread_id=thread, event_id=body.get("event_id")
+        )
         text = _strip_bot_mention(event.get("text", ""), bot_user_id)
         in_reply = event.get("thread_ts") not in (None, event.get("ts"))
         if in_reply and await self._core.handle_thread_reply(ThreadReply(origin, text, event.get("ts"))):
@@ -291,15 +300,11 @@ class SlackEdge:
         await self._say(reply, origin, thread_id=thread)
 
     async def _member_joined(self, body: dict[str, Any], event: dict[str, Any], *, is_bot: bool) -> None:
-        if not await self._first_time(body):
-            return
-        origin = await self._origin(event["user"], event["channel"])
+        origin = await self._origin(event["user"], event["channel"], event_id=body.get("event_id"))
         await self._core.handle_member_joined(MemberJoined(origin, is_bot=is_bot))
 
     async def _home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if not await self._first_time(body):
-            return
-        origin = await self._origin(event["user"], event.get("channel", ""))
+        origin = await self._origin(event["user"], event.get("channel", ""), event_id=body.get("event_id"))
         home = await self._core.home(origin)
         try:
             await self._client.views_publish(
