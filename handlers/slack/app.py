@@ -1,8 +1,9 @@
 """Bolt listeners: Slack payloads in, neutral events to the core, Block Kit back out.
 
-Every listener acks first and works after: it calls `ack()`, hands the work over and returns;
-Bolt (`process_before_response=True`) then answers Slack, and once that answer is written the
-work takes its turn in the core's work lane.
+Every request is answered before its work starts. A signed event callback gets its 200 before
+Bolt dispatches it (see `SlackEdge.handle`). Every other listener acks first and works after: it
+calls `ack()`, hands the work over and returns; Bolt (`process_before_response=True`) then
+answers Slack, and once that answer is written the work takes its turn in the core's work lane.
 Slack's 3-second deadline never depends on the database or the Web API, and a burst of requests
 never queues the next acknowledgement behind all of their work. (Bolt's lazy listeners would also
 ack first, but deep-copy each request; in a long-running server that copy was a quarter of the
@@ -11,6 +12,7 @@ CPU per request. Its other mode polls for `ack()` every 10 ms.)
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Coroutine
@@ -22,8 +24,11 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -52,6 +57,7 @@ Work = Coroutine[Any, Any, None]
 # The work a listener handed over while Bolt dispatched the current HTTP request.
 _AFTER_ACK: ContextVar[list[Work] | None] = ContextVar("after_ack", default=None)
 REPLY_SUBTYPES = {None, "thread_broadcast", "file_share"}  # a reply, also sent to the channel, or with a file
+TIMESTAMP = "X-Slack-Request-Timestamp"
 ASK_SHORTCUT = "ask.shortcut"  # the callback id of the "Ask anonymously" shortcut in the manifest
 
 
@@ -100,6 +106,7 @@ class SlackEdge:
         self._client = client
         self._profiles = ProfileCache(client)
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+        self._verifier = SignatureVerifier(secret) if secret else None
         bolt_logger = logging.getLogger("slack_bolt")
         bolt_logger.addFilter(_CLIENT_WINS)  # adding the same filter again is a no-op
         self.app = AsyncApp(
@@ -140,28 +147,71 @@ class SlackEdge:
         return AsyncSocketModeHandler(self.app, app_token)
 
     async def handle(self, request: web.Request) -> web.Response:
-        """The aiohttp view for POST /slack/events: Bolt dispatches (the listener's ack() makes
-        the answer), the answer is written, and only then does the work it handed over start."""
+        """The aiohttp view for POST /slack/events.
+
+        A signed event callback is answered 200 at once, and Bolt dispatches it afterwards in the
+        work lane: Slack only needs to know it arrived, and Bolt's middleware and listener
+        matching (about half of a bare Bolt app's acknowledgement) then wait for the work lane
+        instead of standing between Slack and its answer. Anything else (slash commands,
+        interactivity, URL verification, a bad signature) is dispatched by Bolt first: the
+        listener's ack() makes the answer, and the work it handed over starts once that answer
+        is written."""
+        try:
+            body = await request.text()
+        except UnicodeDecodeError:
+            return _not_slack()
+        if self._verifier is not None and not request.headers.get(TIMESTAMP, "0").isdecimal():
+            # Bolt's own check would fail on it with a 500 and a traceback
+            return web.json_response({"error": "invalid request timestamp"}, status=401)
+        if self._is_signed_event_callback(request, body):
+            return await self._answer_then(request, web.Response(), self._dispatch_after_answer(request))
         try:
             bolt_request = await to_bolt_request(request)
-        except (ValueError, UnicodeDecodeError):  # Bolt parses before verifying; a broken body is a 400
-            return web.json_response({"error": "body is not a Slack payload"}, status=400)
-        held: list[Work] = []
-        token = _AFTER_ACK.set(held)
-        try:
-            bolt_response = await self.app.async_dispatch(bolt_request)
-        finally:
-            _AFTER_ACK.reset(token)
+        except ValueError:  # Bolt parses before verifying; a broken body is a 400
+            return _not_slack()
+        held, bolt_response = await self._dispatch(bolt_request)
         response = await to_aiohttp_response(bolt_response)
         if not held:
             return response
-        try:  # the acknowledgement is on the wire before the first piece of work starts
+        return await self._answer_then(request, response, *held)
+
+    def _is_signed_event_callback(self, request: web.Request, body: str) -> bool:
+        if self._verifier is None or request.content_type != "application/json":
+            return False
+        headers = request.headers
+        if not self._verifier.is_valid(body, headers.get(TIMESTAMP), headers.get("X-Slack-Signature")):
+            return False  # Bolt answers it: 401
+        try:
+            payload = json.loads(body)
+        except ValueError:  # Bolt answers it: 400
+            return False
+        return isinstance(payload, dict) and payload.get("type") == "event_callback"
+
+    async def _answer_then(self, request: web.Request, response: web.Response, *work: Work) -> web.Response:
+        """The answer is on the wire before the first piece of work starts."""
+        try:
             await response.prepare(request)
             await response.write_eof()
         finally:
-            for work in held:
-                self._lane.submit(work)
+            for piece in work:
+                self._lane.submit(piece)
         return response
+
+    async def _dispatch(self, bolt_request: AsyncBoltRequest) -> tuple[list[Work], BoltResponse]:
+        """Bolt runs the listener; the work the listener handed over comes back unstarted."""
+        held: list[Work] = []
+        token = _AFTER_ACK.set(held)
+        try:
+            return held, await self.app.async_dispatch(bolt_request)
+        finally:
+            _AFTER_ACK.reset(token)
+
+    async def _dispatch_after_answer(self, request: web.Request) -> None:
+        """An event Slack already has its 200 for: Bolt verifies it again and runs its listener,
+        and the listener's work runs here, in the lane slot this dispatch already holds."""
+        held, _ = await self._dispatch(await to_bolt_request(request))  # Bolt warns of an unhandled event
+        for work in held:  # one listener runs per event, so at most one piece
+            await work
 
     def _after_ack(self, work: Work) -> None:
         """Over HTTP, work starts once the answer to Slack is written (see `handle`); in Socket
@@ -390,6 +440,10 @@ async def connect_socket_mode(handler: AsyncSocketModeHandler) -> None:
         code = error.response.get("error") if error.response is not None else str(error)
         raise ConfigError(f"SLACK_APP_TOKEN: Slack refused the Socket Mode connection ({code})") from None
     await handler.connect_async()
+
+
+def _not_slack() -> web.Response:
+    return web.json_response({"error": "body is not a Slack payload"}, status=400)
 
 
 async def _ack(ack: AsyncAck) -> None:
