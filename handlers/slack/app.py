@@ -135,9 +135,9 @@ class SlackEdge:
         app.shortcut(ASK_SHORTCUT)(self._on_ask_shortcut)
 
     async def _once(self, work: Work) -> None:
-        """An event's work, dropped when Slack sent it before (X-Slack-Retry-Num): the retry got
-        its 200 from Bolt already, and the core stops at the look-up of the speaker, which claims
-        the event id (see `Delivery`)."""
+        """An event's work, dropped when Slack sent it before (X-Slack-Retry-Num): the retry has
+        its 200 already, and the core stops at the look-up of the speaker, which claims the event
+        id (see `Delivery`)."""
         try:
             await work
         except AlreadyHandled:
@@ -242,8 +242,8 @@ class SlackEdge:
         delivery = Delivery(event_id) if event_id else None
         return Origin(actor, conversation, trigger_id=trigger_id, delivery=delivery)
 
-    # Listeners: Bolt runs them before it answers Slack, so each one only acks, filters what
-    # needs no I/O, and hands the rest to the work lane.
+    # Listeners: each one only acks, filters what needs no I/O, and hands the rest to the work
+    # lane (a command's or a button's listener runs before Slack has its answer; an event's after).
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
