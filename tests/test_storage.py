@@ -155,9 +155,8 @@ async def test_granting_twice_is_reported_and_stored_once(database_url: str, clo
     await database.close()
 
 
-async def test_a_person_who_keeps_talking_is_written_once_a_while_and_at_once_when_something_changes(
-    database_url: str, clock: FrozenClock
-) -> None:
+def people_service(database_url: str, clock: FrozenClock) -> tuple[Database, PeopleService]:
+    """A migrated database and the people service on it, with no configured roles."""
     upgrade(database_url)
     database = Database(database_url)
     service = PeopleService(
@@ -167,6 +166,13 @@ async def test_a_person_who_keeps_talking_is_written_once_a_while_and_at_once_wh
         default_locale="en",
         default_timezone="Europe/Copenhagen",
     )
+    return database, service
+
+
+async def test_a_person_who_keeps_talking_is_written_once_a_while_and_at_once_when_something_changes(
+    database_url: str, clock: FrozenClock
+) -> None:
+    database, service = people_service(database_url, clock)
     direct = Conversation(Platform.SLACK, "D1", is_direct=True)
 
     def said(name: str, locale: str | None = None) -> Origin:
@@ -203,15 +209,7 @@ async def test_a_person_who_keeps_talking_is_written_once_a_while_and_at_once_wh
 async def test_a_retried_delivery_stops_at_the_speakers_lookup_which_claims_it_in_the_same_transaction(
     database_url: str, clock: FrozenClock
 ) -> None:
-    upgrade(database_url)
-    database = Database(database_url)
-    service = PeopleService(
-        database=database,
-        clock=clock,
-        configured_roles={},
-        default_locale="en",
-        default_timezone="Europe/Copenhagen",
-    )
+    database, service = people_service(database_url, clock)
     direct = Conversation(Platform.SLACK, "D1", is_direct=True)
     ana = Actor(Platform.SLACK, "U1", "Ana", None, None)
     commits: list[object] = []

@@ -135,9 +135,9 @@ class SlackEdge:
         app.shortcut(ASK_SHORTCUT)(self._on_ask_shortcut)
 
     async def _once(self, work: Work) -> None:
-        """An event's work, dropped when Slack sent it before (X-Slack-Retry-Num): the retry has
+        """Work, dropped when it is an event Slack sent before (X-Slack-Retry-Num): the retry has
         its 200 already, and the core stops at the look-up of the speaker, which claims the event
-        id (see `Delivery`)."""
+        id (see `Delivery`). Commands and buttons carry no event id and always go through."""
         try:
             await work
         except AlreadyHandled:
@@ -218,9 +218,9 @@ class SlackEdge:
         Mode, Bolt sends the acknowledgement itself, so the work goes to the lane at once."""
         held = _AFTER_ACK.get()
         if held is None:
-            self._lane.submit(work)
+            self._lane.submit(self._once(work))
         else:
-            held.append(work)
+            held.append(self._once(work))
 
     async def _origin(
         self,
@@ -258,7 +258,7 @@ class SlackEdge:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
         if event.get("user") != context.bot_user_id:
-            self._after_ack(self._once(self._direct_message(body, event, context.bot_user_id)))
+            self._after_ack(self._direct_message(body, event, context.bot_user_id))
 
     def _on_thread_reply(
         self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
@@ -273,7 +273,7 @@ class SlackEdge:
             return
         if context.bot_user_id and f"<@{context.bot_user_id}" in event.get("text", ""):
             return  # a reply that mentions the bot arrives as app_mention too, and is handled there
-        self._after_ack(self._once(self._thread_reply(body, event, str(thread))))
+        self._after_ack(self._thread_reply(body, event, str(thread)))
 
     async def _on_ask_shortcut(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
@@ -282,17 +282,16 @@ class SlackEdge:
     async def _on_mention(
         self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        self._after_ack(self._once(self._mention(body, event, context.bot_user_id)))
+        self._after_ack(self._mention(body, event, context.bot_user_id))
 
     async def _on_member_joined(
         self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        is_bot = event.get("user") == context.bot_user_id
-        self._after_ack(self._once(self._member_joined(body, event, is_bot=is_bot)))
+        self._after_ack(self._member_joined(body, event, is_bot=event.get("user") == context.bot_user_id))
 
     async def _on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home":
-            self._after_ack(self._once(self._home_opened(body, event)))
+            self._after_ack(self._home_opened(body, event))
 
     async def _on_action(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
