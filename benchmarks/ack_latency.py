@@ -5,8 +5,8 @@ the response_url of every slash command), `champbot run` (SQLite in a temporary 
 baseline, a bare slack-bolt AsyncApp that only acks (benchmarks/_bare_bolt.py), each in its own
 process, both on the same event loop (uvloop where installed, bot/eventloop.py). For each request
 kind and rate, an open-loop load generator in a fourth process (benchmarks/_loadgen.py) sends
-signed requests to /slack/events of one server at a time and measures the time until the HTTP
-answer (the ack). The servers take turns in short rounds, and each one's rounds are pooled.
+signed requests to /slack/events of one server at a time and measures the time until the kernel
+received the HTTP answer (the ack). The servers take turns in short rounds, and each one's rounds are pooled.
 
     python -m benchmarks.ack_latency [--rates 50,200,500] [--seconds 12] [--rounds 4]
                                      [--kinds slash,im] [--postgres URL]
@@ -141,6 +141,7 @@ def pool(parts: list[dict[str, Any]]) -> dict[str, Any]:
     CPU shares weighted by each run's length."""
     latencies = sorted(value for part in parts for value in part["latencies_ms"])
     lags = sorted(value for part in parts for value in part["lags_ms"])
+    read = sorted(value for part in parts for value in part["read_latencies_ms"])
     wall = sum(part["wall_s"] for part in parts)
 
     def weighted(key: str) -> float:
@@ -152,10 +153,12 @@ def pool(parts: list[dict[str, Any]]) -> dict[str, Any]:
         "rate": parts[0]["rate"],
         "errors": sum(part["errors"] for part in parts),
         "late_over_3s": sum(part["late_over_3s"] for part in parts),
+        "unstamped": sum(part["unstamped"] for part in parts),
         "replies": sum(part["replies"] for part in parts),
         "achieved_rate": sum(part["ok"] for part in parts) / sum(part["elapsed_s"] for part in parts),
         "p50_ms": percentile(latencies, 0.50),
         "p99_ms": percentile(latencies, 0.99),
+        "read_p99_ms": percentile(read, 0.99),
         "max_ms": latencies[-1] if latencies else float("nan"),
         "lag_p99_ms": percentile(lags, 0.99),
         "server_cpu": weighted("server_cpu"),
@@ -178,6 +181,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, loops: str) 
             fmt(r["p50_ms"]),
             fmt(r["p99_ms"]),
             fmt(r["max_ms"]),
+            fmt(r["read_p99_ms"]),
             r["errors"],
             r["late_over_3s"],
             f"{r['server_cpu'] * 100:.0f}%",
@@ -197,6 +201,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, loops: str) 
             "p50 ms",
             "p99 ms",
             "max ms",
+            "p99 ms as read",
             "errors",
             "> 3 s",
             "server CPU",
@@ -248,8 +253,10 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, loops: str) 
         f"Machine: {machine()}; champbot on {'PostgreSQL' if args.postgres else 'SQLite'}; "
         f"event loop: {loops}\n\n"
         f"{summary}\n\n{detail}\n\n"
-        "Latency is from the moment the generator sends a request to the full HTTP answer; "
-        "errors are non-200 answers and requests without an answer within 10 s. "
+        "Latency is from the moment the generator hands a request to the kernel to the kernel's "
+        "receive timestamp of the answer's last bytes; *p99 as read* ends when the generator's "
+        "process read the answer instead, which adds the generator's own wait for a core. "
+        "Errors are non-200 answers and requests without an answer within 10 s. "
         "*replies sent*: the follow-up answers champbot's listeners delivered after the ack to the fake "
         "Slack (response_url or chat.postMessage) for that run, counted until the server went quiet. "
         "*generator lag*: how late the generator started a request against its schedule. "
@@ -290,6 +297,12 @@ async def main(args: argparse.Namespace) -> None:
                 for _, child, _ in targets:
                     await asyncio.to_thread(child.stop)
             problems = [f"{child.name}: {line}" for _, child, _ in targets for line in child.errors[:8]]
+    problems += [
+        f"load generator: {r['unstamped']} answers from {r['target']} ({r['kind']}, {r['rate']:g}/s) "
+        "had no kernel receive timestamp and were timed as read"
+        for r in results
+        if r["unstamped"]
+    ]
     print(report(results, args, ", ".join(f"{child.name} {child.event_loop}" for _, child, _ in targets)))
     if problems:
         print("Warnings and errors the servers logged (distinct first lines, with counts):\n")
