@@ -6,7 +6,8 @@ baseline, a bare slack-bolt AsyncApp that only acks (benchmarks/_bare_bolt.py), 
 process, both on the same event loop (uvloop where installed, bot/eventloop.py). For each request
 kind and rate, an open-loop load generator in a fourth process (benchmarks/_loadgen.py) sends
 signed requests to /slack/events of one server at a time and measures the time until the kernel
-received the HTTP answer (the ack). The servers take turns in short rounds, and each one's rounds are pooled.
+received the HTTP answer (the ack). The servers take turns in short rounds, and each one's rounds
+are pooled.
 
     python -m benchmarks.ack_latency [--rates 50,200,500] [--seconds 12] [--rounds 4]
                                      [--kinds slash,im] [--postgres URL]
@@ -305,7 +306,7 @@ async def main(args: argparse.Namespace) -> None:
     ]
     print(report(results, args, ", ".join(f"{child.name} {child.event_loop}" for _, child, _ in targets)))
     if problems:
-        print("Warnings and errors the servers logged (distinct first lines, with counts):\n")
+        print("Warnings and errors (the servers' distinct first lines, with counts):\n")
         print("\n".join(f"- {line}" for line in problems))
 
 
