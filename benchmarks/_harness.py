@@ -124,6 +124,8 @@ def start_champbot(database_url: str, slack_api_url: str | None, **variables: st
     child = Child([*champbot_command(), "run"], env, "champbot")
     ready = child.wait_for("champbot listening", timeout=90)
     child.event_loop = ready.get("event_loop", "unknown")
+    if slack_api_url and variables.get("CHAMPBOT_WORK_PROCESS", "true") != "false":
+        child.wait_for("the Slack work process is ready", timeout=90)  # it starts after the parent listens
     return child, int(ready["port"])
 
 
@@ -138,11 +140,42 @@ def start_bare_bolt(slack_api_url: str) -> tuple[Child, int]:
     return child, int(ready["port"])
 
 
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (state is [0], ppid [1])."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        return stat.read().rpartition(")")[2].split()
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its living descendants: `champbot run` works on Slack's requests in a child."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdecimal():
+            try:
+                parents.setdefault(int(_stat(int(entry))[1]), []).append(int(entry))
+            except (OSError, IndexError):  # gone meanwhile
+                continue
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(parents.get(current, []))
+    return tree
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far (all its threads)."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rpartition(")")[2].split()
+    fields = _stat(pid)
     return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """The same for a server and its living descendants (champbot's Slack work process)."""
+    total = 0.0
+    for member in process_tree(pid):
+        with contextlib.suppress(OSError):
+            total += cpu_seconds(member)
+    return total
 
 
 def memory_kib(pid: int) -> dict[str, int]:
@@ -154,6 +187,17 @@ def memory_kib(pid: int) -> dict[str, int]:
             if key in {"VmRSS", "VmHWM"}:
                 values[key] = int(rest.split()[0])
     return values
+
+
+def server_memory_kib(pid: int) -> dict[str, int]:
+    """The same summed over a server and its living descendants: an upper bound, since pages the
+    processes share (the interpreter, libraries) are counted once per process."""
+    total = {"VmRSS": 0, "VmHWM": 0}
+    for member in process_tree(pid):
+        with contextlib.suppress(OSError):
+            for key, value in memory_kib(member).items():
+                total[key] += value
+    return total
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float:

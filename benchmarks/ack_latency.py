@@ -35,6 +35,7 @@ from benchmarks._harness import (
     log,
     machine,
     percentile,
+    server_cpu_seconds,
     start_bare_bolt,
     start_champbot,
     table,
@@ -103,11 +104,14 @@ async def measure(
         "users": users,
     }
     mark = len(slack.calls)
-    cpu_before, fake_before, wall_before = cpu_seconds(child.pid), cpu_seconds(os.getpid()), time.monotonic()
+    cpu_before, fake_before = server_cpu_seconds(child.pid), cpu_seconds(os.getpid())
+    acking_before = cpu_seconds(child.pid)
+    wall_before = time.monotonic()
     result = await generate(spec)
     wall = time.monotonic() - wall_before
     result["wall_s"] = wall
-    result["server_cpu"] = (cpu_seconds(child.pid) - cpu_before) / wall
+    result["server_cpu"] = (server_cpu_seconds(child.pid) - cpu_before) / wall
+    result["acking_cpu"] = (cpu_seconds(child.pid) - acking_before) / wall
     result["fake_cpu"] = (cpu_seconds(os.getpid()) - fake_before) / wall
     result["settle_s"] = await settle(slack)
     result["replies"] = sum(1 for call in slack.calls[mark:] if call.method == REPLY_METHOD[kind])
@@ -163,6 +167,7 @@ def pool(parts: list[dict[str, Any]]) -> dict[str, Any]:
         "max_ms": latencies[-1] if latencies else float("nan"),
         "lag_p99_ms": percentile(lags, 0.99),
         "server_cpu": weighted("server_cpu"),
+        "acking_cpu": weighted("acking_cpu"),
         "gen_cpu": weighted("gen_cpu"),
         "fake_cpu": weighted("fake_cpu"),
     }
@@ -186,6 +191,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, loops: str) 
             r["errors"],
             r["late_over_3s"],
             f"{r['server_cpu'] * 100:.0f}%",
+            f"{r['acking_cpu'] * 100:.0f}%",
             r["replies"] if r["target"] == "champbot" else "–",
             fmt(r["lag_p99_ms"]),
             f"{r['gen_cpu'] * 100:.0f}%",
@@ -206,6 +212,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, loops: str) 
             "errors",
             "> 3 s",
             "server CPU",
+            "acknowledging process CPU",
             "replies sent",
             "generator lag p99 ms",
             "generator CPU",

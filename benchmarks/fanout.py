@@ -34,7 +34,15 @@ import aiohttp
 from aiohttp import web
 from sqlmodel import select
 
-from benchmarks._harness import BOT_TOKEN, cpu_seconds, log, machine, start_champbot, table
+from benchmarks._harness import (
+    BOT_TOKEN,
+    cpu_seconds,
+    log,
+    machine,
+    server_cpu_seconds,
+    start_champbot,
+    table,
+)
 from bot.clock import SystemClock
 from bot.delivery.outbox import OutboxService, Outgoing
 from bot.domain import Platform
@@ -97,12 +105,12 @@ class CpuWatch:
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self._wall = time.monotonic()
-        self._bot, self._fake = cpu_seconds(pid), cpu_seconds(os.getpid())
+        self._bot, self._fake = server_cpu_seconds(pid), cpu_seconds(os.getpid())
         self.bot = self.fake = 0.0
 
     def stop(self) -> None:
         wall = max(time.monotonic() - self._wall, 1e-9)
-        self.bot = (cpu_seconds(self.pid) - self._bot) / wall
+        self.bot = (server_cpu_seconds(self.pid) - self._bot) / wall
         self.fake = (cpu_seconds(os.getpid()) - self._fake) / wall
 
 

@@ -1,6 +1,7 @@
 """Resident memory of `champbot run`: idle after start, and after delivering a Slack campaign.
 
-Reads VmRSS (resident now) and VmHWM (the peak so far) from /proc/<pid>/status of:
+Reads VmRSS (resident now) and VmHWM (the peak so far) from /proc/<pid>/status of (for
+`champbot run`, summed over it and its Slack work process):
 
 - the baseline, a bare slack-bolt AsyncApp (benchmarks/_bare_bolt.py), idle after start;
 - `champbot run` (SQLite in a temporary folder, Slack over HTTP against a FakeSlackApi in this
@@ -23,6 +24,7 @@ from benchmarks._harness import (
     log,
     machine,
     memory_kib,
+    server_memory_kib,
     start_bare_bolt,
     start_champbot,
     table,
@@ -74,7 +76,7 @@ async def main(args: argparse.Namespace) -> None:
             database = Database(url)
             try:
                 await asyncio.sleep(args.settle)
-                readings.append(("champbot run", "idle after start", memory_kib(bot.pid)))
+                readings.append(("champbot run", "idle after start", server_memory_kib(bot.pid)))
                 log(f"enqueueing {args.size} Slack DMs, delivered at up to {args.rate:g}/s")
                 await enqueue(database, Platform.SLACK, targets)
                 accepted, seconds = await delivered(slack, args.size, args.size / args.rate * 3 + 300)
@@ -84,7 +86,7 @@ async def main(args: argparse.Namespace) -> None:
                     (
                         "champbot run",
                         f"after delivering {accepted:,} DMs ({seconds:.0f} s)",
-                        memory_kib(bot.pid),
+                        server_memory_kib(bot.pid),
                     )
                 )
                 states = await outbox_states(database)

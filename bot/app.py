@@ -8,11 +8,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import aiohttp
 import httpx
@@ -20,7 +22,7 @@ from aiohttp import web
 
 from bot.ai import llm_configured, llm_from_settings
 from bot.clock import Clock, SystemClock
-from bot.config import Settings
+from bot.config import Settings, environment_of
 from bot.core import Core
 from bot.delivery.limits import SLACK as SLACK_LIMITS
 from bot.delivery.limits import TEAMS as TEAMS_LIMITS
@@ -32,9 +34,17 @@ from bot.ports import Messengers
 from storage.engine import Database
 from storage.migrate import upgrade
 
+if TYPE_CHECKING:
+    from botbuilder.integration.aiohttp import CloudAdapter
+
+    from handlers.slack.handoff import WorkProcess
+
 log = logging.getLogger(__name__)
 
 DRAIN_SECONDS = 10.0  # well inside the 30 s a container orchestrator waits after SIGTERM
+# The Slack work process yields a shared core to the process that acknowledges: with both at the
+# same priority, an acknowledgement could wait for the work of the requests before it.
+WORK_NICENESS = 10
 
 
 def platform_limits(settings: Settings) -> dict[Platform, PlatformLimits]:
@@ -77,9 +87,11 @@ async def open_core(
     *,
     clock: Clock | None = None,
     extra_roles: dict[tuple[Platform, str], frozenset[Role]] | None = None,
+    migrate_first: bool = True,
 ) -> AsyncIterator[Core]:
     """Migrate, open the database, and build the core with an empty Messengers registry."""
-    await migrate(settings)
+    if migrate_first:
+        await migrate(settings)
     database = Database(settings.database_url)
     http = httpx.AsyncClient() if llm_configured(settings) else None  # only for AI drafts
     try:
@@ -97,6 +109,28 @@ async def open_core(
         await database.close()
 
 
+def register_messengers(
+    core: Core, settings: Settings, session: aiohttp.ClientSession, adapter: CloudAdapter
+) -> None:
+    """The platforms the core can send to: Slack when it has a bot token, Teams always (its
+    adapter answers in emulator mode without credentials)."""
+    from handlers.slack.app import web_client
+    from handlers.slack.messenger import SlackMessenger
+    from handlers.teams.messenger import TeamsMessenger
+
+    if settings.slack_enabled:
+        core.messengers.register(SlackMessenger(web_client(settings, session, retry_on_429=False)))
+    people = core.services.people
+    core.messengers.register(
+        TeamsMessenger(
+            adapter,
+            settings.microsoft_app_id,
+            conversation_reference=lambda key: people.conversation_reference(Platform.TEAMS, key),
+            direct_reference=lambda key: people.direct_reference(Platform.TEAMS, key),
+        )
+    )
+
+
 @dataclass
 class Server:
     """A running `champbot run`: the web site, the edges, the scheduler; `port` is the bound port."""
@@ -105,15 +139,15 @@ class Server:
     runner: web.AppRunner
     port: int
     platforms: dict[str, str]
+    work_process: WorkProcess | None = None
 
 
 @asynccontextmanager
 async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[Server]:
     from handlers.slack.app import SlackEdge, connect_socket_mode, web_client
-    from handlers.slack.messenger import SlackMessenger
+    from handlers.slack.handoff import WorkProcess, child_environment
     from handlers.teams.adapter import build_adapter, close_adapter
     from handlers.teams.bot import TeamsBot
-    from handlers.teams.messenger import TeamsMessenger
     from handlers.web import build_web_app
     from jobs.scheduler import SchedulerLeader
 
@@ -123,9 +157,16 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
         session = await resources.enter_async_context(aiohttp.ClientSession())
         platforms: dict[str, str] = {}
         slack_view = None
+        work_process: WorkProcess | None = None
+        adapter = build_adapter(settings)
+        resources.push_async_callback(close_adapter, adapter)
+        register_messengers(core, settings, session, adapter)
         if settings.slack_enabled:
-            core.messengers.register(SlackMessenger(web_client(settings, session, retry_on_429=False)))
-            slack = SlackEdge(settings, core, web_client(settings, session, retry_on_429=True))
+            if settings.work_process and not settings.slack_app_token:
+                work_process = WorkProcess(child_environment(environment_of(settings)), core.metrics)
+                # Stopped after the web site (stack order): no request is handed over after that.
+                resources.push_async_callback(work_process.stop)
+            slack = SlackEdge(settings, core, web_client(settings, session, retry_on_429=True), work_process)
             if settings.slack_app_token:
                 socket_handler = slack.socket_mode_handler(settings.slack_app_token.get_secret_value())
                 # Closed however start-up ends: the client holds an HTTP session and a task from birth.
@@ -138,19 +179,8 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
         else:
             platforms["slack"] = "off (no SLACK_BOT_TOKEN)"
 
-        adapter = build_adapter(settings)
-        resources.push_async_callback(close_adapter, adapter)
         resources.push_async_callback(drain, core)  # unwinds first: work ends before clients close
         teams_bot = TeamsBot(core, settings.teams_tenants)
-        people = core.services.people
-        core.messengers.register(
-            TeamsMessenger(
-                adapter,
-                settings.microsoft_app_id,
-                conversation_reference=lambda key: people.conversation_reference(Platform.TEAMS, key),
-                direct_reference=lambda key: people.direct_reference(Platform.TEAMS, key),
-            )
-        )
         platforms["teams"] = (
             "authenticated" if settings.microsoft_app_id else "emulator mode (no MicrosoftAppId)"
         )
@@ -188,6 +218,8 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
         resources.push_async_callback(runner.cleanup)
         await web.TCPSite(runner, settings.host, settings.port).start()
         port = runner.addresses[0][1] if runner.addresses else settings.port
+        if work_process is not None:
+            work_process.start()  # after this process's own start-up, so it does not slow it down
         await leader.start()
         resources.push_async_callback(leader.stop)
         worker = start_worker(core, settings, platform_limits(settings))
@@ -203,7 +235,7 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
             platforms["teams"],
             extra={"port": port, "platforms": platforms, "event_loop": loop_name(asyncio.get_running_loop())},
         )
-        yield Server(core, runner, port, platforms)
+        yield Server(core, runner, port, platforms, work_process)
 
 
 async def drain(core: Core) -> None:
@@ -232,6 +264,30 @@ async def run_forever(settings: Settings) -> None:
         settle_heap()
         await stop.wait()
     log.info("champbot stopped")
+
+
+async def run_slack_work(settings: Settings) -> None:
+    """`champbot slack-work`, the child `champbot run` hands Slack's answered requests to
+    (handlers/slack/handoff.py). It stops when its parent closes the pipe, and only then: a
+    Ctrl-C reaches the whole process group, and the parent, not the child, decides the order."""
+    from handlers.slack.app import SlackEdge, web_client
+    from handlers.slack.handoff import serve_handoffs
+    from handlers.teams.adapter import build_adapter, close_adapter
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    os.nice(WORK_NICENESS)
+    async with AsyncExitStack() as resources:
+        core = await resources.enter_async_context(open_core(settings, migrate_first=False))
+        session = await resources.enter_async_context(aiohttp.ClientSession())
+        adapter = build_adapter(settings)
+        resources.push_async_callback(close_adapter, adapter)
+        resources.push_async_callback(core.services.campaigns.close)  # fan-outs the work started
+        resources.push_async_callback(drain, core)  # unwinds first
+        register_messengers(core, settings, session, adapter)
+        edge = SlackEdge(settings, core, web_client(settings, session, retry_on_429=True))
+        settle_heap()
+        await serve_handoffs(edge.work_on, core.lane.submit)
 
 
 async def run_console(

@@ -47,7 +47,7 @@ class WorkLane:
         finally:
             self._count(-1)
 
-    def submit(self, work: Coroutine[Any, Any, None]) -> None:
+    def submit(self, work: Coroutine[Any, Any, object]) -> None:
         """Run `work` in a slot once one is free, and return at once (the caller acknowledges).
         A failure is logged here, since nobody waits for the result."""
         self._count(+1)
@@ -59,7 +59,7 @@ class WorkLane:
         """Returns once no work is waiting or running."""
         await self._empty.wait()
 
-    async def _run(self, work: Coroutine[Any, Any, None]) -> None:
+    async def _run(self, work: Coroutine[Any, Any, object]) -> None:
         try:
             async with self._slots:
                 await work
@@ -74,5 +74,5 @@ class WorkLane:
             self._empty.clear()
         else:
             self._empty.set()
-        if self._gauge is not None:
-            self._gauge.set(self._held)
+        if self._gauge is not None:  # shared with the Slack work process's count (handoff.py)
+            self._gauge.inc(change)

@@ -8,6 +8,10 @@ Slack's 3-second deadline never depends on the database or the Web API, and a bu
 never queues the next acknowledgement behind all of their work. (Bolt's lazy listeners would also
 ack first, but deep-copy each request; in a long-running server that copy was a quarter of the
 CPU per request. Its other mode polls for `ack()` every 10 ms.)
+
+With a `WorkProcess` (`champbot run` starts one unless CHAMPBOT_WORK_PROCESS=false), the work
+after the answer is not done here at all: the answered request goes to the work process, whose
+own SlackEdge dispatches it again (`work_on`). See handlers/slack/handoff.py.
 """
 
 from __future__ import annotations
@@ -15,13 +19,13 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from contextvars import ContextVar
 from typing import Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -47,13 +51,14 @@ from bot.events import (
 )
 from bot.messages import Message, Reply
 from handlers.slack import render
+from handlers.slack.handoff import RawRequest, WorkProcess
 from handlers.slack.profiles import ProfileCache
 from handlers.slack.tiers import TieredWebClient
 
 log = logging.getLogger(__name__)
 
 ANY = re.compile(".*")
-Work = Coroutine[Any, Any, None]
+Work = Coroutine[Any, Any, object]
 # The work a listener handed over while Bolt dispatched the current HTTP request.
 _AFTER_ACK: ContextVar[list[Work] | None] = ContextVar("after_ack", default=None)
 REPLY_SUBTYPES = {None, "thread_broadcast", "file_share"}  # a reply, also sent to the channel, or with a file
@@ -100,8 +105,11 @@ def web_client(settings: Settings, session: aiohttp.ClientSession, *, retry_on_4
 class SlackEdge:
     """Owns the Bolt app; translates each Slack payload into one neutral event."""
 
-    def __init__(self, settings: Settings, core: Core, client: AsyncWebClient) -> None:
+    def __init__(
+        self, settings: Settings, core: Core, client: AsyncWebClient, work_process: WorkProcess | None = None
+    ) -> None:
         self._core = core
+        self._work_process = work_process
         self._lane = core.lane
         self._client = client
         self._profiles = ProfileCache(client)
@@ -134,7 +142,7 @@ class SlackEdge:
         app.view_closed(ANY)(_ack)
         app.shortcut(ASK_SHORTCUT)(self._on_ask_shortcut)
 
-    async def _once(self, work: Work) -> None:
+    async def _once(self, work: Work) -> bool:
         """Work, dropped when it is an event Slack sent before (X-Slack-Retry-Num): the retry has
         its 200 already, and the core stops at the look-up of the speaker, which claims the event
         id (see `Delivery`). Commands and buttons carry no event id and always go through."""
@@ -142,6 +150,8 @@ class SlackEdge:
             await work
         except AlreadyHandled:
             self._core.metrics.inbound.labels("slack", "duplicate").inc()
+            return False
+        return True
 
     def socket_mode_handler(self, app_token: str) -> AsyncSocketModeHandler:
         return AsyncSocketModeHandler(self.app, app_token)
@@ -155,7 +165,7 @@ class SlackEdge:
         instead of standing between Slack and its answer. Anything else (slash commands,
         interactivity, URL verification, a bad signature) is dispatched by Bolt first: the
         listener's ack() makes the answer, and the work it handed over starts once that answer
-        is written."""
+        is written. With a work process, all of that work is done there instead (`work_on`)."""
         try:
             body = await request.text()
         except UnicodeDecodeError:
@@ -163,17 +173,18 @@ class SlackEdge:
         if self._verifier is not None and not request.headers.get(TIMESTAMP, "0").isdecimal():
             # Bolt's own check would fail on it with a 500 and a traceback
             return web.json_response({"error": "invalid request timestamp"}, status=401)
+        raw = RawRequest(dict(request.headers), request.query_string, body)
         if self._is_signed_event_callback(request, body):
-            return await self._answer_then(request, web.Response(), self._dispatch_after_answer(request))
+            return await self._answer_then(request, web.Response(), raw, [self.work_on(raw)])
         try:
-            bolt_request = await to_bolt_request(request)
+            bolt_request = _bolt_request(raw)
         except ValueError:  # Bolt parses before verifying; a broken body is a 400
             return _not_slack()
         held, bolt_response = await self._dispatch(bolt_request)
         response = await to_aiohttp_response(bolt_response)
         if not held:
             return response
-        return await self._answer_then(request, response, *held)
+        return await self._answer_then(request, response, raw, held)
 
     def _is_signed_event_callback(self, request: web.Request, body: str) -> bool:
         if self._verifier is None or request.content_type != "application/json":
@@ -187,14 +198,21 @@ class SlackEdge:
             return False
         return isinstance(payload, dict) and payload.get("type") == "event_callback"
 
-    async def _answer_then(self, request: web.Request, response: web.Response, *work: Work) -> web.Response:
-        """The answer is on the wire before the first piece of work starts."""
+    async def _answer_then(
+        self, request: web.Request, response: web.Response, raw: RawRequest, work: list[Work]
+    ) -> web.Response:
+        """The answer is on the wire before the first piece of work starts: in the work process,
+        which dispatches `raw` again, or else here."""
         try:
             await response.prepare(request)
             await response.write_eof()
         finally:
+            handed_over = self._work_process is not None and self._work_process.send(raw)
             for piece in work:
-                self._lane.submit(piece)
+                if handed_over:
+                    piece.close()  # never started: the work process does it
+                else:
+                    self._lane.submit(self._once(piece))
         return response
 
     async def _dispatch(self, bolt_request: AsyncBoltRequest) -> tuple[list[Work], BoltResponse]:
@@ -206,12 +224,13 @@ class SlackEdge:
         finally:
             _AFTER_ACK.reset(token)
 
-    async def _dispatch_after_answer(self, request: web.Request) -> None:
-        """An event Slack already has its 200 for: Bolt verifies it again and runs its listener,
-        and the listener's work runs here, in the lane slot this dispatch already holds."""
-        held, _ = await self._dispatch(await to_bolt_request(request))  # Bolt warns of an unhandled event
-        for work in held:  # one listener runs per event, so at most one piece
-            await work
+    async def work_on(self, raw: RawRequest) -> bool:
+        """A request already answered (an event here, or anything in the work process): Bolt
+        verifies and dispatches it again, its ack() going nowhere, and the listener's work runs
+        at once, in the lane slot this call already holds. False: an event Slack sent before."""
+        held, _ = await self._dispatch(_bolt_request(raw))
+        outcomes = [await self._once(work) for work in held]  # one listener per request: at most one
+        return all(outcomes)
 
     def _after_ack(self, work: Work) -> None:
         """Over HTTP, work starts once the answer to Slack is written (see `handle`); in Socket
@@ -220,7 +239,7 @@ class SlackEdge:
         if held is None:
             self._lane.submit(self._once(work))
         else:
-            held.append(self._once(work))
+            held.append(work)
 
     async def _origin(
         self,
@@ -439,6 +458,12 @@ async def connect_socket_mode(handler: AsyncSocketModeHandler) -> None:
         code = error.response.get("error") if error.response is not None else str(error)
         raise ConfigError(f"SLACK_APP_TOKEN: Slack refused the Socket Mode connection ({code})") from None
     await handler.connect_async()
+
+
+def _bolt_request(raw: RawRequest) -> AsyncBoltRequest:
+    """Bolt parses the body here, before it verifies anything: a broken body raises ValueError."""
+    headers: dict[str, str | Sequence[str]] = dict(raw.headers)
+    return AsyncBoltRequest(body=raw.body, query=raw.query, headers=headers)
 
 
 def _not_slack() -> web.Response:
