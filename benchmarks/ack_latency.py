@@ -258,8 +258,9 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, loops: str) 
     return (
         f"## Slack ack latency ({args.seconds:g} s per server and rate, in {args.rounds} rounds; open loop)"
         "\n\n"
-        f"Machine: {machine()}; champbot on {'PostgreSQL' if args.postgres else 'SQLite'}; "
-        f"event loop: {loops}\n\n"
+        f"Machine: {machine()}; champbot on {'PostgreSQL' if args.postgres else 'SQLite'}"
+        + "".join(f", {name}={value}" for name, value in args.env.items())
+        + f"; event loop: {loops}\n\n"
         f"{summary}\n\n{detail}\n\n"
         "Latency is from the moment the generator hands a request to the kernel to the kernel's "
         "receive timestamp of the answer's last bytes; *p99 as read* ends when the generator's "
@@ -268,8 +269,10 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, loops: str) 
         "*replies sent*: the follow-up answers champbot's listeners delivered after the ack to the fake "
         "Slack (response_url or chat.postMessage) for that run, counted until the server went quiet. "
         "*generator lag*: how late the generator started a request against its schedule. "
-        "CPU columns: share of one core used during the run by the server, the generator process, "
-        "and this process (the fake Slack API that receives champbot's replies).\n"
+        "CPU columns: share of one core used during the run by the server (champbot: both of its "
+        "processes), by the process that answers (champbot's first; its work process does the "
+        "rest), the generator process, and this process (the fake Slack API that receives "
+        "champbot's replies).\n"
     )
 
 
@@ -286,7 +289,7 @@ async def main(args: argparse.Namespace) -> None:
                 await asyncio.to_thread(reset_postgres, args.postgres)
                 url = args.postgres
             log("starting champbot run and the bare Bolt app")
-            bot, bot_port = await asyncio.to_thread(start_champbot, url, slack.base_url)
+            bot, bot_port = await asyncio.to_thread(start_champbot, url, slack.base_url, **args.env)
             bare, bare_port = await asyncio.to_thread(start_bare_bolt, slack.base_url)
             targets = [("bare bolt", bare, bare_port), ("champbot", bot, bot_port)]
             results = []
@@ -337,7 +340,17 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         default=2.0,
         help="seconds of warm-up at 20/s per server and kind (at least one request per user)",
     )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a variable for champbot run, e.g. CHAMPBOT_WORK_PROCESS=false (repeatable)",
+    )
     args = parser.parse_args(argv)
+    if not all("=" in pair for pair in args.env):
+        parser.error("--env takes NAME=VALUE")
+    args.env = dict(pair.split("=", 1) for pair in args.env)
     args.rates = [float(r) for r in args.rates.split(",") if r.strip()]
     args.kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
     if not set(args.kinds) <= set(KINDS) or not args.rates or not 0 < args.seconds <= 120:

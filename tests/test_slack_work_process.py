@@ -17,7 +17,9 @@ import pytest
 
 from bot.app import Server, serve
 from bot.clock import SystemClock
-from handlers.slack.handoff import WorkProcess
+from bot.metrics import Metrics
+from handlers.slack import handoff
+from handlers.slack.handoff import RawRequest, WorkProcess
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, base_url, make_settings
 from tests.fakes import (
     FakeSlackApi,
@@ -163,3 +165,18 @@ async def test_stopping_lets_the_work_process_finish_what_it_holds(
     assert work.in_flight == 0
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # gone, and reaped
+
+
+async def test_a_work_process_that_cannot_start_leaves_the_work_here_and_never_delays_the_stop(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(handoff, "RESTART_SECONDS", 30.0)  # the stop must cut the pause short
+    caplog.set_level(logging.WARNING)
+    work = WorkProcess(handoff.child_environment({"CHAMPBOT_LOCALE": "xx"}), Metrics())
+    work.start()
+    await asyncio.wait_for(work.wait_until(lambda work: work.exits >= 1), READY_SECONDS)
+    assert not work.ready
+    assert not work.send(RawRequest({}, "", "{}"))  # so the caller does the work itself
+    assert "the Slack work process exited with code 2" in caplog.text
+    await asyncio.wait_for(work.stop(), 10)
+    assert work.exits == 1

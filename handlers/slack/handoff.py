@@ -33,7 +33,8 @@ from bot.metrics import Metrics
 log = logging.getLogger(__name__)
 
 LENGTH = struct.Struct(">I")
-RESTART_SECONDS = 1.0  # a child that dies at once is not restarted in a tight loop
+RESTART_SECONDS = 1.0  # after a child that was ready dies; doubled after each that never got ready
+RESTART_MAX_SECONDS = 60.0
 STOP_SECONDS = 15.0  # its own drain (10 s) and a little more
 READY, OK, DUPLICATE, FAILED = "ready", "ok", "duplicate", "failed"
 OUR_VARIABLES = ("CHAMPBOT_", "SLACK_", "MICROSOFTAPP", "PORT")
@@ -80,7 +81,10 @@ class WorkProcess:
         self._ready = False
         self._in_flight = 0
         self.handed_over = 0
+        self.exits = 0  # children that ended, for whatever reason
+        self._was_ready = False  # the current child said it was ready
         self._stopping = False
+        self._stop_requested = asyncio.Event()
         self._supervisor: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
 
@@ -124,6 +128,7 @@ class WorkProcess:
     async def stop(self) -> None:
         """Close the pipe: the child finishes what it holds and exits; killed if it takes too long."""
         self._stopping = True
+        self._stop_requested.set()
         self._set_ready(False)
         process = self._process
         if process is not None and process.stdin is not None:
@@ -138,13 +143,17 @@ class WorkProcess:
                 await self._supervisor
 
     async def _supervise(self) -> None:
+        pause = RESTART_SECONDS
         while not self._stopping:
+            self._was_ready = False
             try:
                 await self._run_child()
             except OSError as error:
                 log.error("cannot start the Slack work process: %s", error)
-            if not self._stopping:
-                await asyncio.sleep(RESTART_SECONDS)
+            # A child that cannot start (a broken install) is retried less and less often.
+            pause = RESTART_SECONDS if self._was_ready else min(pause * 2, RESTART_MAX_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop_requested.wait(), pause)
 
     async def _run_child(self) -> None:
         process = await asyncio.create_subprocess_exec(
@@ -157,11 +166,14 @@ class WorkProcess:
             env=self._env,
         )
         self._process = process
+        if self._stopping and process.stdin is not None:
+            process.stdin.close()  # `stop` came while it was starting
         assert process.stdout is not None
         while report := await process.stdout.readline():
             self._on_report(report.decode().strip(), process.pid)
         self._set_ready(False)
         code = await process.wait()
+        self.exits += 1
         lost, self._in_flight = self._in_flight, 0
         self._metrics.work_held.dec(lost)
         self._notify()
@@ -184,6 +196,7 @@ class WorkProcess:
 
     def _on_report(self, line: str, pid: int) -> None:
         if line == READY:
+            self._was_ready = True
             self._set_ready(not self._stopping)
             log.info("the Slack work process is ready", extra={"pid": pid})
             return
