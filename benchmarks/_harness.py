@@ -179,20 +179,22 @@ def server_cpu_seconds(pid: int) -> float:
 
 
 def memory_kib(pid: int) -> dict[str, int]:
-    """VmRSS and VmHWM (peak RSS) of a process, in KiB, from /proc/<pid>/status."""
+    """VmRSS and VmHWM (peak RSS) of a process from /proc/<pid>/status, and Pss (its share of the
+    pages it shares with other processes) from /proc/<pid>/smaps_rollup, in KiB."""
     values: dict[str, int] = {}
-    with open(f"/proc/{pid}/status", encoding="ascii") as status:
-        for line in status:
-            key, _, rest = line.partition(":")
-            if key in {"VmRSS", "VmHWM"}:
-                values[key] = int(rest.split()[0])
+    for name, keys in (("status", {"VmRSS", "VmHWM"}), ("smaps_rollup", {"Pss"})):
+        with open(f"/proc/{pid}/{name}", encoding="ascii") as readings:
+            for line in readings:
+                key, _, rest = line.partition(":")
+                if key in keys:
+                    values[key] = int(rest.split()[0])
     return values
 
 
 def server_memory_kib(pid: int) -> dict[str, int]:
-    """The same summed over a server and its living descendants: an upper bound, since pages the
-    processes share (the interpreter, libraries) are counted once per process."""
-    total = {"VmRSS": 0, "VmHWM": 0}
+    """The same summed over a server and its living descendants. The sums of VmRSS and VmHWM
+    count the pages the processes share (the interpreter, libraries) once per process; Pss does not."""
+    total = {"VmRSS": 0, "VmHWM": 0, "Pss": 0}
     for member in process_tree(pid):
         with contextlib.suppress(OSError):
             for key, value in memory_kib(member).items():

@@ -1,6 +1,7 @@
 """Resident memory of `champbot run`: idle after start, and after delivering a Slack campaign.
 
-Reads VmRSS (resident now) and VmHWM (the peak so far) from /proc/<pid>/status of (for
+Reads VmRSS (resident now) and VmHWM (the peak so far) from /proc/<pid>/status, and PSS (shared
+pages divided among the processes sharing them) from /proc/<pid>/smaps_rollup, of (for
 `champbot run`, summed over it and its Slack work process):
 
 - the baseline, a bare slack-bolt AsyncApp (benchmarks/_bare_bolt.py), idle after start;
@@ -95,11 +96,11 @@ async def main(args: argparse.Namespace) -> None:
                 await asyncio.to_thread(bot.stop)
     baseline = readings[0][2]["VmRSS"]
     rows = [
-        [name, state, mib(m["VmRSS"]), mib(m["VmHWM"]), f"{m['VmRSS'] / baseline:.1f}x"]
+        [name, state, mib(m["VmRSS"]), mib(m["VmHWM"]), mib(m["Pss"]), f"{m['VmRSS'] / baseline:.1f}x"]
         for name, state, m in readings
     ]
     print(f"## Resident memory\n\nMachine: {machine()}\n")
-    print(table(["process", "state", "VmRSS MiB", "peak (VmHWM) MiB", "RSS / bare idle"], rows))
+    print(table(["process", "state", "VmRSS MiB", "peak (VmHWM) MiB", "PSS MiB", "RSS / bare idle"], rows))
     print(
         f"\nRead {args.settle:g} s after each state was reached. Outbox after the campaign: "
         + ", ".join(f"{k} {v}" for k, v in sorted(states.items()))

@@ -276,7 +276,8 @@ async def run_slack_work(settings: Settings) -> None:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)
-    os.nice(WORK_NICENESS)
+    if hasattr(os, "nice"):  # not on Windows
+        os.nice(WORK_NICENESS)
     async with AsyncExitStack() as resources:
         core = await resources.enter_async_context(open_core(settings, migrate_first=False))
         session = await resources.enter_async_context(aiohttp.ClientSession())

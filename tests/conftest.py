@@ -118,14 +118,20 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
-@pytest.fixture
-def settings(database_url: str, slack_api: FakeSlackApi) -> Settings:
+def slack_settings(database_url: str, slack_api: FakeSlackApi, **overrides: Any) -> Settings:
+    """Settings with Slack over HTTP against the fake Slack API."""
     return make_settings(
         database_url,
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=slack_api.base_url,
+        **overrides,
     )
+
+
+@pytest.fixture
+def settings(database_url: str, slack_api: FakeSlackApi) -> Settings:
+    return slack_settings(database_url, slack_api)
 
 
 @pytest.fixture

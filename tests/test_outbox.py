@@ -28,6 +28,7 @@ from tests.fakes import (
     event_body,
     message_activity,
     message_im_event,
+    retry_headers,
 )
 
 HELLO = Message.of(Text.of(Markup("Your lesson of the week is ready.")))
@@ -194,9 +195,7 @@ async def test_a_slack_event_delivered_three_times_is_handled_once(
     signer = SlackRequestFactory(SIGNING_SECRET)
     body = event_body(message_im_event("whoami", user="U1", channel="D0ANA"), event_id="Ev0RETRIED")
     for attempt in range(3):
-        headers = signer.headers_for(body, "json")
-        if attempt:
-            headers |= {"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": "http_timeout"}
+        headers = signer.headers_for(body, "json") | retry_headers(attempt)
         async with http.post(f"{base_url(fast_server)}/slack/events", data=body, headers=headers) as response:
             assert response.status == 200
     await slack_api.wait_for("chat.postMessage")

@@ -20,12 +20,13 @@ from bot.clock import SystemClock
 from bot.metrics import Metrics
 from handlers.slack import handoff
 from handlers.slack.handoff import RawRequest, WorkProcess
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, base_url, make_settings
+from tests.conftest import SIGNING_SECRET, base_url, slack_settings
 from tests.fakes import (
     FakeSlackApi,
     SlackRequestFactory,
     event_body,
     message_im_event,
+    retry_headers,
     slash_command_body,
 )
 
@@ -34,13 +35,7 @@ READY_SECONDS = 60.0  # a cold start of a second interpreter on a loaded two-cor
 
 @pytest.fixture
 async def worked_server(database_url: str, slack_api: FakeSlackApi) -> AsyncIterator[Server]:
-    settings = make_settings(
-        database_url,
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=slack_api.base_url,
-        work_process=True,
-    )
+    settings = slack_settings(database_url, slack_api, work_process=True)
     async with serve(settings, clock=SystemClock()) as running:
         await asyncio.wait_for(child(running).wait_ready(), READY_SECONDS)
         yield running
@@ -91,9 +86,7 @@ async def test_a_retried_event_runs_once_and_the_parent_counts_the_duplicates(
     signer = SlackRequestFactory(SIGNING_SECRET)
     body = event_body(message_im_event("whoami", user="U1", channel="D0ANA"), event_id="Ev0TWICE")
     for attempt in range(3):
-        headers = signer.headers_for(body, "json")
-        if attempt:
-            headers |= {"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": "http_timeout"}
+        headers = signer.headers_for(body, "json") | retry_headers(attempt)
         assert await post(http, worked_server, body, headers) == 200
     await slack_api.wait_for("chat.postMessage")
     duplicates = 'champbot_inbound_requests_total{outcome="duplicate",platform="slack"} 2.0'
@@ -143,13 +136,7 @@ async def test_when_the_work_process_dies_this_process_works_until_a_new_one_is_
 async def test_stopping_lets_the_work_process_finish_what_it_holds(
     database_url: str, slack_api: FakeSlackApi, http: aiohttp.ClientSession
 ) -> None:
-    settings = make_settings(
-        database_url,
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=slack_api.base_url,
-        work_process=True,
-    )
+    settings = slack_settings(database_url, slack_api, work_process=True)
     signer = SlackRequestFactory(SIGNING_SECRET)
     gate = slack_api.hold("chat.postMessage")
     async with serve(settings, clock=SystemClock()) as running:

@@ -11,7 +11,7 @@ import pytest
 from bot.app import serve
 from bot.metrics import Metrics
 from bot.worklane import WorkLane
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, base_url, make_settings
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, base_url, make_settings, slack_settings
 from tests.fakes import FakeSlackApi, SlackRequestFactory, slash_command_body
 
 
@@ -124,12 +124,7 @@ async def test_slash_commands_are_acknowledged_while_their_work_waits_in_the_lan
 async def test_on_shutdown_acknowledged_work_finishes_before_the_database_closes(
     database_url: str, slack_api: FakeSlackApi, signer: SlackRequestFactory
 ) -> None:
-    settings = make_settings(
-        database_url,
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=slack_api.base_url,
-    )
+    settings = slack_settings(database_url, slack_api)
     slack_api.add_user("UQ1", "quinn")
     gate = slack_api.hold("users.info")
     running = serve(settings)

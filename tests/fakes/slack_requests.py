@@ -31,6 +31,11 @@ def _now() -> int:
     return int(time.time())
 
 
+def retry_headers(attempt: int) -> dict[str, str]:
+    """What Slack adds when it sends an event again (attempt 0 is the first delivery)."""
+    return {"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": "http_timeout"} if attempt else {}
+
+
 def sign(body: str, *, secret: str, timestamp: int) -> dict[str, str]:
     """Slack v0 request-signing headers for ``body`` sent at ``timestamp``."""
     base = f"v0:{timestamp}:{body}".encode()
