@@ -10,6 +10,7 @@ import gc
 import logging
 import os
 import signal
+import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
@@ -22,7 +23,7 @@ from aiohttp import web
 
 from bot.ai import llm_configured, llm_from_settings
 from bot.clock import Clock, SystemClock
-from bot.config import Settings, environment_of
+from bot.config import ConfigError, Settings, environment_of
 from bot.core import Core
 from bot.delivery.limits import SLACK as SLACK_LIMITS
 from bot.delivery.limits import TEAMS as TEAMS_LIMITS
@@ -274,6 +275,11 @@ async def run_slack_work(settings: Settings) -> None:
     from handlers.slack.handoff import serve_handoffs
     from handlers.teams.adapter import build_adapter, close_adapter
 
+    if sys.stdin.isatty() or not settings.slack_enabled or settings.slack_app_token:
+        raise ConfigError(
+            "slack-work is started by `champbot run` when Slack comes over HTTP "
+            "(SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, no SLACK_APP_TOKEN); it is not run by hand"
+        )
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)
     if hasattr(os, "nice"):  # not on Windows
@@ -301,8 +307,6 @@ async def run_console(
     locale: str | None,
     timezone: str | None,
 ) -> None:
-    import sys
-
     from handlers.console.messenger import ConsoleMessenger
     from handlers.console.shell import ConsoleShell
 

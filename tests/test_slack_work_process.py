@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -20,6 +21,7 @@ from bot.clock import SystemClock
 from bot.metrics import Metrics
 from handlers.slack import handoff
 from handlers.slack.handoff import RawRequest, WorkProcess
+from tests.cli import champbot
 from tests.conftest import SIGNING_SECRET, base_url, slack_settings
 from tests.fakes import (
     FakeSlackApi,
@@ -167,3 +169,10 @@ async def test_a_work_process_that_cannot_start_leaves_the_work_here_and_never_d
     assert "the Slack work process exited with code 2" in caplog.text
     await asyncio.wait_for(work.stop(), 10)
     assert work.exits == 1
+
+
+def test_slack_work_started_by_hand_says_what_it_is_for_in_one_line(tmp_path: Path) -> None:
+    result = champbot("slack-work", CHAMPBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'c.db'}")
+    assert result.returncode == 2
+    assert "champbot: slack-work is started by `champbot run`" in result.stderr
+    assert "Traceback" not in result.stderr
