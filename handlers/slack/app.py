@@ -21,7 +21,7 @@ import logging
 import re
 from collections.abc import Coroutine, Sequence
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 from aiohttp import web
@@ -462,7 +462,7 @@ async def connect_socket_mode(handler: AsyncSocketModeHandler) -> None:
 
 def _bolt_request(raw: RawRequest) -> AsyncBoltRequest:
     """Bolt parses the body here, before it verifies anything: a broken body raises ValueError."""
-    headers: dict[str, str | Sequence[str]] = dict(raw.headers)
+    headers = cast(dict[str, str | Sequence[str]], raw.headers)  # Bolt copies them; no copy here
     return AsyncBoltRequest(body=raw.body, query=raw.query, headers=headers)
 
 

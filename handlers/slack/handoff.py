@@ -83,8 +83,7 @@ class WorkProcess:
         self.handed_over = 0
         self.exits = 0  # children that ended, for whatever reason
         self._was_ready = False  # the current child said it was ready
-        self._stopping = False
-        self._stop_requested = asyncio.Event()
+        self._stopping = asyncio.Event()  # set by `stop`; also cuts a restart pause short
         self._supervisor: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
 
@@ -116,10 +115,10 @@ class WorkProcess:
 
     def send(self, request: RawRequest) -> bool:
         """Hand over an answered request; False when no child is ready to take it (the caller works on it)."""
-        process = self._process
-        if not self._ready or process is None or process.stdin is None or process.stdin.is_closing():
+        pipe = self._process.stdin if self._ready and self._process is not None else None
+        if pipe is None or pipe.is_closing():  # closing: the child died and has not been seen to yet
             return False
-        process.stdin.write(request.frame())  # buffered by the transport; never waits
+        pipe.write(request.frame())  # buffered by the transport; never waits
         self.handed_over += 1
         self._in_flight += 1
         self._metrics.work_held.inc()
@@ -127,8 +126,7 @@ class WorkProcess:
 
     async def stop(self) -> None:
         """Close the pipe: the child finishes what it holds and exits; killed if it takes too long."""
-        self._stopping = True
-        self._stop_requested.set()
+        self._stopping.set()
         self._set_ready(False)
         process = self._process
         if process is not None and process.stdin is not None:
@@ -144,7 +142,7 @@ class WorkProcess:
 
     async def _supervise(self) -> None:
         pause = RESTART_SECONDS
-        while not self._stopping:
+        while not self._stopping.is_set():
             self._was_ready = False
             try:
                 await self._run_child()
@@ -153,7 +151,7 @@ class WorkProcess:
             # A child that cannot start (a broken install) is retried less and less often.
             pause = RESTART_SECONDS if self._was_ready else min(pause * 2, RESTART_MAX_SECONDS)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop_requested.wait(), pause)
+                await asyncio.wait_for(self._stopping.wait(), pause)
 
     async def _run_child(self) -> None:
         process = await asyncio.create_subprocess_exec(
@@ -166,7 +164,7 @@ class WorkProcess:
             env=self._env,
         )
         self._process = process
-        if self._stopping and process.stdin is not None:
+        if self._stopping.is_set() and process.stdin is not None:
             process.stdin.close()  # `stop` came while it was starting
         assert process.stdout is not None
         while report := await process.stdout.readline():
@@ -177,7 +175,7 @@ class WorkProcess:
         lost, self._in_flight = self._in_flight, 0
         self._metrics.work_held.dec(lost)
         self._notify()
-        if self._stopping and not lost:
+        if self._stopping.is_set() and not lost:
             return
         log.warning(
             "the Slack work process exited with code %s; %d acknowledged requests in it were lost",
@@ -197,7 +195,7 @@ class WorkProcess:
     def _on_report(self, line: str, pid: int) -> None:
         if line == READY:
             self._was_ready = True
-            self._set_ready(not self._stopping)
+            self._set_ready(not self._stopping.is_set())
             log.info("the Slack work process is ready", extra={"pid": pid})
             return
         if line not in {OK, DUPLICATE, FAILED}:
