@@ -1,15 +1,17 @@
 """The action table: which service answers a button press or a form, found by the id's prefix.
 
-Buttons and forms carry ids like ``qa.vote`` or ``learn.done``; the part before the first dot
-names the feature that registered it, so every edge hands presses to the core unchanged and a
-reader finds every handler in one place, as with commands.
+Buttons and forms carry ids like ``qa.vote`` or ``learn.done``; a feature declares the ids it
+answers (``qa.vote`` exactly, or ``qa`` for every ``qa.…``) with the role each needs, so every
+edge hands presses to the core unchanged and the core refuses roles in one place.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
+from bot.domain import Role
 from bot.events import ButtonPress, FormSubmission
 from bot.i18n import Catalog
 from bot.identity import Identity
@@ -41,6 +43,7 @@ class ActionContext:
 
 ButtonHandler = Callable[[ActionContext, ButtonPress], Awaitable[Reply | None]]
 FormHandler = Callable[[ActionContext, FormSubmission], Awaitable[Reply | None]]
+H = TypeVar("H")
 
 
 def feature_of(action_id: str) -> str:
@@ -48,23 +51,51 @@ def feature_of(action_id: str) -> str:
     return action_id.split(".", 1)[0]
 
 
+@dataclass(frozen=True)
+class Route(Generic[H]):
+    """Who may press (or submit) what a handler answers, and what the others are told."""
+
+    action_id: str
+    role: Role
+    handler: H
+    refusal: str  # catalog key
+
+
 class ActionTable:
+    """Buttons and forms by declared id; an id also covers every id under it (``qa`` covers ``qa.x``)."""
+
     def __init__(self) -> None:
-        self._buttons: dict[str, ButtonHandler] = {}
-        self._forms: dict[str, FormHandler] = {}
+        self._buttons: dict[str, Route[ButtonHandler]] = {}
+        self._forms: dict[str, Route[FormHandler]] = {}
 
-    def button(self, feature: str, handler: ButtonHandler) -> None:
-        if feature in self._buttons:
-            raise ValueError(f"buttons of {feature!r} registered twice")
-        self._buttons[feature] = handler
+    def button(self, action_id: str, role: Role, handler: ButtonHandler, refusal: str) -> None:
+        if action_id in self._buttons:
+            raise ValueError(f"button {action_id!r} registered twice")
+        self._buttons[action_id] = Route(action_id, role, handler, refusal)
 
-    def form(self, feature: str, handler: FormHandler) -> None:
-        if feature in self._forms:
-            raise ValueError(f"forms of {feature!r} registered twice")
-        self._forms[feature] = handler
+    def form(self, form_id: str, role: Role, handler: FormHandler, refusal: str) -> None:
+        if form_id in self._forms:
+            raise ValueError(f"form {form_id!r} registered twice")
+        self._forms[form_id] = Route(form_id, role, handler, refusal)
 
-    def for_button(self, action_id: str) -> ButtonHandler | None:
-        return self._buttons.get(feature_of(action_id))
+    def for_button(self, action_id: str) -> Route[ButtonHandler] | None:
+        return _longest(self._buttons, action_id)
 
-    def for_form(self, form_id: str) -> FormHandler | None:
-        return self._forms.get(feature_of(form_id))
+    def for_form(self, form_id: str) -> Route[FormHandler] | None:
+        return _longest(self._forms, form_id)
+
+    def buttons(self) -> list[Route[ButtonHandler]]:
+        return list(self._buttons.values())
+
+    def forms(self) -> list[Route[FormHandler]]:
+        return list(self._forms.values())
+
+
+def _longest(routes: dict[str, Route[H]], action_id: str) -> Route[H] | None:
+    candidate = action_id
+    while candidate:
+        route = routes.get(candidate)
+        if route is not None:
+            return route
+        candidate = candidate.rpartition(".")[0]
+    return None

@@ -11,7 +11,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -31,6 +31,8 @@ from bot.delivery.limits import PlatformLimits
 from bot.delivery.worker import OutboxWorker
 from bot.domain import Actor, Platform, Role
 from bot.eventloop import loop_name
+from bot.features import FeatureBuilder
+from bot.installed import FEATURES
 from bot.ports import Messengers
 from storage.engine import Database
 from storage.migrate import upgrade
@@ -89,6 +91,7 @@ async def open_core(
     clock: Clock | None = None,
     extra_roles: dict[tuple[Platform, str], frozenset[Role]] | None = None,
     migrate_first: bool = True,
+    features: Sequence[FeatureBuilder] = FEATURES,
 ) -> AsyncIterator[Core]:
     """Migrate, open the database, and build the core with an empty Messengers registry."""
     if migrate_first:
@@ -103,6 +106,7 @@ async def open_core(
             messengers=Messengers(),
             extra_roles=extra_roles,
             llm=llm_from_settings(settings, http) if http is not None else None,
+            features=features,
         )
     finally:
         if http is not None:
@@ -121,7 +125,7 @@ def register_messengers(
 
     if settings.slack_enabled:
         core.messengers.register(SlackMessenger(web_client(settings, session, retry_on_429=False)))
-    people = core.services.people
+    people = core.people
     core.messengers.register(
         TeamsMessenger(
             adapter,
@@ -144,7 +148,9 @@ class Server:
 
 
 @asynccontextmanager
-async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[Server]:
+async def serve(
+    settings: Settings, *, clock: Clock | None = None, features: Sequence[FeatureBuilder] = FEATURES
+) -> AsyncIterator[Server]:
     from handlers.slack.app import SlackEdge, connect_socket_mode, web_client
     from handlers.slack.handoff import WorkProcess, child_environment
     from handlers.teams.adapter import build_adapter, close_adapter
@@ -153,7 +159,7 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
     from jobs.scheduler import SchedulerLeader
 
     async with AsyncExitStack() as resources:
-        core = await resources.enter_async_context(open_core(settings, clock=clock))
+        core = await resources.enter_async_context(open_core(settings, clock=clock, features=features))
         # Closed after the web site, the worker and the work lane are done with it (stack order).
         session = await resources.enter_async_context(aiohttp.ClientSession())
         platforms: dict[str, str] = {}
@@ -225,9 +231,9 @@ async def serve(settings: Settings, *, clock: Clock | None = None) -> AsyncItera
         resources.push_async_callback(leader.stop)
         worker = start_worker(core, settings, platform_limits(settings))
         resources.push_async_callback(worker.stop)
-        # Campaigns due while no process ran go out now; live progress resumes where it was.
-        resources.push_async_callback(core.services.campaigns.close)
-        await core.services.campaigns.tick(core.clock.now())
+        # Features catch up on what fell due while no process ran (campaigns go out now).
+        resources.push_async_callback(core.close)
+        await core.start()
         log.info(
             "champbot listening on http://%s:%s; slack: %s; teams: %s; console: available",
             settings.host,
@@ -289,7 +295,7 @@ async def run_slack_work(settings: Settings) -> None:
         session = await resources.enter_async_context(aiohttp.ClientSession())
         adapter = build_adapter(settings)
         resources.push_async_callback(close_adapter, adapter)
-        resources.push_async_callback(core.services.campaigns.close)  # fan-outs the work started
+        resources.push_async_callback(core.close)  # fan-outs the work started
         resources.push_async_callback(drain, core)  # unwinds first
         register_messengers(core, settings, session, adapter)
         edge = SlackEdge(settings, core, web_client(settings, session, retry_on_429=True))
@@ -334,5 +340,5 @@ async def run_console(
         try:
             await ConsoleShell(core, messenger, actor, sys.stdout, sys.stdin, settle).run()
         finally:
-            await core.services.campaigns.close()  # fan-outs in hand finish first
+            await core.close()  # fan-outs in hand finish first
             await settle()  # show what is still queued before the shell closes

@@ -182,9 +182,9 @@ async def _jobs(args: argparse.Namespace, settings: Settings) -> int:
                 when = next_run.isoformat(timespec="minutes") if next_run else "never"
                 print(f"{job.job_id:<16} {when:<26} {job.description}")
             return 0
-        chosen = registry.find(args.name)
+        chosen = registry.find(core, args.name)
         if chosen is None:
-            known = ", ".join(spec.job_id for spec in registry.JOBS)
+            known = ", ".join(spec.job_id for spec in registry.jobs(core))
             print(f"champbot: no job named {args.name!r}; known jobs: {known}", file=sys.stderr)
             return 2
         result = await run_job(core, chosen, force=args.force)

@@ -1,46 +1,33 @@
-"""The command table: every word of `/champ …`, the role it needs and the service call behind it."""
+"""The command table: every word of `/champ …` from every installed feature, and who may see it."""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
-from bot.context import CommandContext
 from bot.domain import Role
-from bot.messages import Reply
-
-Handler = Callable[[CommandContext], Awaitable[Reply]]
-
-
-@dataclass(frozen=True)
-class CommandSpec:
-    name: str
-    role: Role
-    handler: Handler
-    usage_key: str  # catalog key of "setup <purpose> <channel>"
-    summary_key: str  # catalog key of the one-line description shown by help
+from bot.features import Command
 
 
 class CommandTable:
     def __init__(self) -> None:
-        self._specs: dict[str, CommandSpec] = {}
+        self._commands: dict[str, Command] = {}
 
-    def add(self, name: str, role: Role, handler: Handler) -> None:
-        if name in self._specs:
-            raise ValueError(f"command {name!r} registered twice")
-        self._specs[name] = CommandSpec(name, role, handler, f"cmd.{name}.usage", f"cmd.{name}.summary")
+    def add(self, command: Command) -> None:
+        if command.name in self._commands:
+            raise ValueError(f"command {command.name!r} registered twice")
+        self._commands[command.name] = command
 
-    def get(self, name: str) -> CommandSpec | None:
-        return self._specs.get(name)
+    def get(self, name: str) -> Command | None:
+        return self._commands.get(name)
 
-    def __iter__(self) -> Iterator[CommandSpec]:
-        return iter(self._specs.values())
+    def __iter__(self) -> Iterator[Command]:
+        return iter(self._commands.values())
 
-    def visible_to(self, role: Role) -> list[CommandSpec]:
-        return [spec for spec in self._specs.values() if spec.role.rank <= role.rank]
+    def visible_to(self, role: Role) -> list[Command]:
+        return [command for command in self._commands.values() if command.help_role.rank <= role.rank]
 
     def closest(self, word: str, role: Role) -> str | None:
-        names = [spec.name for spec in self.visible_to(role)]
+        names = [command.name for command in self.visible_to(role)]
         matches = difflib.get_close_matches(word.lower(), names, n=1, cutoff=0.6)
         return matches[0] if matches else None

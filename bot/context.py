@@ -12,15 +12,6 @@ from bot.parsing import ParsedCommand
 from bot.text import Text
 
 
-class UsageError(Exception):
-    """Raised by a handler when the words do not fit; the core answers with the usage line."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
-
-
 @dataclass(frozen=True)
 class CommandContext:
     origin: Origin
@@ -41,3 +32,14 @@ class CommandContext:
 
     def reply(self, *texts: Text, private: bool = True) -> Reply:
         return Reply(Message.of(*texts), private=private)
+
+
+def after_sub(ctx: CommandContext) -> str:
+    """The text after the subcommand word, untouched: `kb add a | b` → `a | b`."""
+    parts = ctx.command.rest.strip().split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+def sub_words(ctx: CommandContext) -> list[str]:
+    """The words after the subcommand word: `qa schedule thu 14:00 1h` → `["thu", "14:00", "1h"]`."""
+    return ctx.command.words()[1:]

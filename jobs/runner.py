@@ -1,4 +1,5 @@
-"""Running one job for one period: claimed in the database first, so no period runs twice."""
+"""Running one job for one period: claimed in the database first, so no period runs twice; the job's
+records older than its tick keeps are pruned after each run, so a minute-by-minute job keeps days."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from dataclasses import dataclass
 
 from bot.core import Core
 from jobs.registry import JobSpec
-from storage.job_runs import claim_period, finish_period
 
 log = logging.getLogger(__name__)
 
@@ -25,23 +25,18 @@ async def run_job(core: Core, job: JobSpec, *, force: bool = False) -> JobResult
     period = job.period(now, core.settings.tz)
     if force:
         period = f"{period}#manual-{now:%Y%m%dT%H%M%S.%f}"
-    async with core.database.session() as session:
-        claimed = await claim_period(session, job_id=job.job_id, period=period, now=now)
-    if not claimed:
+    if not await core.job_runs.claim(job.job_id, period, now):
         log.info("job already ran for this period", extra={"job": job.job_id, "period": period})
         core.metrics.job_runs.labels(job.job_id, "skipped").inc()
         return JobResult(job.job_id, period, False, "already ran for this period")
     try:
-        summary = await job.func(core, now)
+        summary = await job.tick.run(now)
     except Exception:
         log.exception("job failed", extra={"job": job.job_id, "period": period})
-        async with core.database.session() as session:
-            await finish_period(
-                session, job_id=job.job_id, period=period, outcome="failed", now=core.clock.now()
-            )
+        await core.job_runs.finish(job.job_id, period, "failed", core.clock.now())
         raise
-    async with core.database.session() as session:
-        await finish_period(session, job_id=job.job_id, period=period, outcome="ok", now=core.clock.now())
+    await core.job_runs.finish(job.job_id, period, "ok", core.clock.now())
+    await core.job_runs.prune(job.job_id, before=now - job.tick.keep_runs)
     core.metrics.job_runs.labels(job.job_id, "ok").inc()
     log.info("job ran", extra={"job": job.job_id, "period": period})
     return JobResult(job.job_id, period, True, summary)

@@ -16,9 +16,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core import Core
-from jobs.registry import JOBS, JobSpec
+from jobs.registry import JobSpec, jobs
 from jobs.runner import run_job
-from storage.leader import still_alive, try_lock
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +26,7 @@ MISFIRE_GRACE_SECONDS = 600
 
 def build_scheduler(core: Core) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=core.settings.tz)
-    for job in JOBS:
+    for job in jobs(core):
         scheduler.add_job(
             run_scheduled,
             trigger=job.trigger(core.settings.tz),
@@ -48,7 +47,7 @@ async def run_scheduled(core: Core, job: JobSpec) -> None:
 
 
 def next_runs(core: Core, now: datetime) -> list[tuple[JobSpec, datetime | None]]:
-    return [(job, job.trigger(core.settings.tz).get_next_fire_time(None, now)) for job in JOBS]
+    return [(job, job.trigger(core.settings.tz).get_next_fire_time(None, now)) for job in jobs(core)]
 
 
 class SchedulerLeader:
@@ -90,8 +89,8 @@ class SchedulerLeader:
                 if self._connection is None:
                     self._connection = await self._core.database.engine.connect()
                 if self.is_leader:
-                    await still_alive(self._connection)
-                elif await try_lock(self._connection):
+                    await self._core.job_runs.still_leading(self._connection)
+                elif await self._core.job_runs.try_lead(self._connection):
                     self._lead()
                 # End the implicit transaction so the connection is not left idle in one;
                 # the advisory lock is session-level and survives the rollback.

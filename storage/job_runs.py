@@ -42,3 +42,11 @@ async def last_runs(session: AsyncSession, *, job_id: str, limit: int = 5) -> li
 async def delete_runs_before(session: AsyncSession, cutoff: datetime) -> int:
     result = await (await session.connection()).execute(delete(JobRun).where(col(JobRun.started_at) < cutoff))
     return int(result.rowcount or 0)
+
+
+async def delete_job_runs_before(session: AsyncSession, *, job_id: str, cutoff: datetime) -> int:
+    """One job's records older than `cutoff`: a job that runs every minute keeps days, not a year."""
+    result = await (await session.connection()).execute(
+        delete(JobRun).where(col(JobRun.job_id) == job_id, col(JobRun.started_at) < cutoff)
+    )
+    return int(result.rowcount or 0)

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, update
+from sqlalchemy import and_, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
-    JobRun,
     QaFeedback,
     QaHoursSettings,
     QaMerge,
@@ -358,11 +357,3 @@ async def add_votes(session: AsyncSession, *, question_id: int, votes: int) -> N
     await (await session.connection()).execute(
         update(Question).where(col(Question.id) == question_id).values(votes=col(Question.votes) + votes)
     )
-
-
-async def forget_tick_runs(session: AsyncSession, *, job_id: str, before: datetime) -> int:
-    """A minute-by-minute job would leave half a million run records a year; keep two days."""
-    result = await (await session.connection()).execute(
-        delete(JobRun).where(col(JobRun.job_id) == job_id, col(JobRun.started_at) < before)
-    )
-    return int(result.rowcount or 0)

@@ -55,7 +55,7 @@ class Office:
         return reply.message.fallback() if reply else ""
 
     async def tick(self, *, force: bool = False) -> bool:
-        job = registry.find("qa_tick")
+        job = registry.find(self.core, "qa_tick")
         assert job is not None
         return (await run_job(self.core, job, force=force)).ran
 

@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.campaigns import audience, what, when
-from bot.campaigns.errors import CampaignInputError
 from bot.campaigns.request import parse_schedule
 from bot.campaigns.what import FreeText, LessonContent, TrackContent
+from bot.errors import InputError
 
 CPH = ZoneInfo("Europe/Copenhagen")
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)  # Tuesday 10:30 in Copenhagen
@@ -27,8 +27,8 @@ def schedule(text: str) -> object:
     return parse_schedule(text, now=NOW, tz=CPH)
 
 
-def error_of(text: str) -> CampaignInputError:
-    with pytest.raises(CampaignInputError) as caught:
+def error_of(text: str) -> InputError:
+    with pytest.raises(InputError) as caught:
         parse_schedule(text, now=NOW, tz=CPH)
     return caught.value
 

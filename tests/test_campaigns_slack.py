@@ -15,6 +15,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.app import Server, serve
+from bot.campaigns.service import CampaignService
 from bot.clock import FrozenClock
 from bot.config import Settings
 from jobs.registry import find
@@ -222,7 +223,7 @@ async def test_a_local_campaign_reaches_each_person_at_their_own_nine_o_clock(
     clock.set(datetime(2026, 11, 24, 19, 0, 30, tzinfo=UTC))  # 09:00 on the 25th at UTC+14
     await tick(server)
     await tick(server)  # the same minute again: claimed once
-    await server.core.services.campaigns.tick(clock.now())  # and a stray direct tick adds nothing
+    await server.core.service(CampaignService).tick(clock.now())  # and a stray direct tick adds nothing
     held = {target: row.next_attempt_at for target, row in (await outbox(server)).items()}
     assert held == {
         "UCPH": datetime(2026, 11, 25, 8, 0, tzinfo=UTC),
@@ -287,10 +288,12 @@ async def test_a_weekly_campaign_makes_one_occurrence_a_week_even_when_the_tick_
 
     clock.set(datetime(2026, 12, 1, 9, 0, 30, tzinfo=UTC))  # Tuesday 10:00:30 in Copenhagen
     core = server.core
-    await asyncio.gather(tick(server), tick(server), core.services.campaigns.tick(clock.now()))
-    await core.services.campaigns.tick(clock.now())
+    await asyncio.gather(tick(server), tick(server), core.service(CampaignService).tick(clock.now()))
+    await core.service(CampaignService).tick(clock.now())
     clock.set(datetime(2026, 12, 8, 9, 0, 30, tzinfo=UTC))
-    await asyncio.gather(core.services.campaigns.tick(clock.now()), core.services.campaigns.tick(clock.now()))
+    await asyncio.gather(
+        core.service(CampaignService).tick(clock.now()), core.service(CampaignService).tick(clock.now())
+    )
 
     occurrences = await rows(server, CampaignOccurrence)
     assert sorted(o.occurrence for o in occurrences) == ["2026-12-01", "2026-12-08"]

@@ -53,7 +53,7 @@ async def test_retention_deletes_only_records_past_the_retention_period(
             await claim_period(
                 session, job_id="recent", period="2026-10", now=clock.now() - timedelta(days=30)
             )
-        result = await run_job(core, registry.find("retention"))  # type: ignore[arg-type]
+        result = await run_job(core, registry.find(core, "retention"))  # type: ignore[arg-type]
         assert result.ran and result.summary.startswith("deleted 1 old job-run records,")
         async with core.database.session() as session:
             assert await last_runs(session, job_id="old") == []
@@ -65,7 +65,7 @@ async def test_retention_deletes_only_records_past_the_retention_period(
 async def test_the_period_follows_the_organisations_time_zone(database_url: str, clock: FrozenClock) -> None:
     clock.set(clock.now().replace(hour=23, minute=30))  # 23:30 UTC is already tomorrow in Copenhagen
     async with open_core(make_settings(database_url), clock=clock) as core:
-        result = await run_job(core, registry.find("retention"))  # type: ignore[arg-type]
+        result = await run_job(core, registry.find(core, "retention"))  # type: ignore[arg-type]
     assert result.period == "2026-11-25"
 
 
@@ -75,7 +75,7 @@ async def test_the_scheduler_registers_every_job_with_a_stable_id_and_safe_optio
     async with open_core(make_settings(database_url), clock=clock) as core:
         scheduler = build_scheduler(core)
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {spec.job_id for spec in registry.JOBS}
+        assert set(jobs) == {spec.job_id for spec in registry.jobs(core)}
         for job in jobs.values():
             assert job.coalesce is True and job.max_instances == 1
             assert job.misfire_grace_time == MISFIRE_GRACE_SECONDS

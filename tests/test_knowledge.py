@@ -35,7 +35,7 @@ class Desk:
 
     @property
     def kb(self) -> KnowledgeService:
-        return self.core.services.knowledge
+        return self.core.service(KnowledgeService)
 
     async def say(self, user: str, text: str) -> str:
         origin = Origin(

@@ -14,6 +14,7 @@ from bot.clock import FrozenClock
 from bot.domain import Actor, Conversation, Platform, Role
 from bot.events import ButtonPress, CommandEvent, FormSubmission, Origin
 from bot.learning.schedule import QuietRules, allowed
+from bot.learning.service import LearningService
 from bot.messages import Reply
 from jobs import registry
 from jobs.runner import run_job
@@ -74,7 +75,7 @@ async def settle(server: Server) -> None:
 
 async def run_until(server: Server, clock: FrozenClock, slack: FakeSlackApi, until: datetime) -> list[Sent]:
     """Step the frozen clock an hour at a time, running the lesson tick as the scheduler would."""
-    job = registry.find("learning_tick")
+    job = registry.find(server.core, "learning_tick")
     assert job is not None
     sent: list[Sent] = []
     seen = len(slack.calls_to("chat.postMessage"))
@@ -176,7 +177,7 @@ async def test_a_lesson_from_start_to_rating_is_recorded(server: Server, clock: 
     quiz = await press(server, "U1", "learn.done", lesson_id)
     answers = [b for b in quiz.message.buttons if b.action_id == "learn.answer"]
     assert [b.label for b in answers][:2] == ["A", "B"]
-    lesson = server.core.services.learning.curriculum.lesson(lesson_id, "en")
+    lesson = server.core.service(LearningService).curriculum.lesson(lesson_id, "en")
     assert lesson is not None
     wrong = next(i for i, c in enumerate(lesson.quiz.choices) if not c.correct)
     feedback = await press(server, "U1", "learn.answer", f"{lesson_id}|{wrong}")
@@ -247,13 +248,15 @@ async def test_hr_enrols_people_who_then_hear_about_it_in_their_language(
     await settle(server)
     texts = {c.args["channel"]: str(c.args.get("text", "")) for c in slack_api.calls_to("chat.postMessage")}
     assert "enrolled you in the weekly AI lessons (Champion)" in texts["U1"]
-    assert set(await server.core.services.learning.enrolled(platform=Platform.SLACK, track="champion")) == {
+    assert set(
+        await server.core.service(LearningService).enrolled(platform=Platform.SLACK, track="champion")
+    ) == {
         "U1",
         "U2",
     }
-    assert await server.core.services.learning.is_active(platform=Platform.SLACK, user_id="U1")
+    assert await server.core.service(LearningService).is_active(platform=Platform.SLACK, user_id="U1")
     await say(server, "U1", "learn pause 1")
-    assert not await server.core.services.learning.is_active(platform=Platform.SLACK, user_id="U1")
+    assert not await server.core.service(LearningService).is_active(platform=Platform.SLACK, user_id="U1")
 
 
 async def test_bad_input_gets_a_clear_answer_and_changes_nothing(server: Server) -> None:
@@ -322,15 +325,15 @@ async def test_finishing_the_foundations_starts_three_monthly_follow_ups(
 ) -> None:
     clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
     await enrol(server, "U1", function="other")
-    await server.core.services.people.grant(
+    await server.core.people.grant(
         platform=Platform.SLACK, user_id="U1", role=Role.CHAMPION, granted_by="UADMIN"
     )
-    for lesson in server.core.services.learning.curriculum.track("foundations", "en"):
+    for lesson in server.core.service(LearningService).curriculum.track("foundations", "en"):
         await press(server, "U1", "learn.done", lesson.id)
     async with server.core.database.session() as session:
         ana = await store.enrolment(session, platform="slack", user_id="U1")
     assert ana is not None and ana.foundations_completed_at == clock.now()
-    job = registry.find("learning_tick")
+    job = registry.find(server.core, "learning_tick")
     assert job is not None
     followups = []
     for _month in range(5):
@@ -376,7 +379,7 @@ async def test_away_dates_move_the_weekly_lesson_to_the_first_working_day_after(
 
 async def test_too_easy_moves_on_to_harder_lessons_and_too_hard_to_gentler_ones(server: Server) -> None:
     await enrol(server, "U1")
-    learning = server.core.services.learning
+    learning = server.core.service(LearningService)
     curriculum = learning.curriculum
     first = (
         (await server.core.handle_command(CommandEvent(origin("U1"), "learn next"))).message.buttons[0].value

@@ -115,7 +115,7 @@ async def test_a_weekly_lesson_from_the_outbox_can_be_started_with_its_number(da
         clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
         await core.handle_form(FormSubmission(origin, "learn.enrol", {"function": "hr"}))
         clock.set(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
-        job = registry.find("learning_tick")
+        job = registry.find(core, "learning_tick")
         assert job is not None
         assert (await run_job(core, job)).summary.startswith("1 lessons")
         worker = start_worker(core, settings, limits={})

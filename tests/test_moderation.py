@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import select
 
 from bot.clock import FrozenClock
+from bot.questions.loop import Loop
 from storage import question_hours as store
 from storage.models import OutboxMessage, QaModeration, Question
 from tests.question_hours_support import Office, open_office
@@ -161,7 +162,7 @@ async def test_helpful_is_counted_once_per_person(office: Office) -> None:
     async with office.core.database.session() as session:
         assert await store.feedback_of(session, question_id=question.id or 0) == (2, 1)
         (row,) = (await session.exec(select(Question))).all()
-    share = await office.core.services.loop.share(question_platform(row))
+    share = await office.core.service(Loop).share(question_platform(row))
     assert (share.yes, share.no, share.share) == (2, 1, None)  # fewer than five taps: no share shown
     assert "shown from 5 taps on" in await office.say("bo", "qa status")
     await office.press("bo", "qahours.helpful", value)

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.errors import InputError
 from bot.questions.hours import (
     Occurrence,
-    ScheduleError,
     WeeklySlot,
     format_duration,
     iso_week,
@@ -40,7 +40,7 @@ def test_durations_people_type(word: str, minutes: int) -> None:
 
 @pytest.mark.parametrize("word", ["", "h", "0m", "5m", "25h", "1.5h", "ninety", "-1h", "1h30", "90 m x"])
 def test_bad_durations_are_refused(word: str) -> None:
-    with pytest.raises(ScheduleError) as error:
+    with pytest.raises(InputError) as error:
         parse_duration(word)
     assert error.value.key == "qahours.bad_duration"
 
@@ -62,10 +62,10 @@ def test_weekdays_in_english_and_danish(word: str, day: int) -> None:
 
 
 def test_bad_weekday_and_time() -> None:
-    with pytest.raises(ScheduleError, match="qahours.bad_weekday"):
+    with pytest.raises(InputError, match="qahours.bad_weekday"):
         parse_weekday("someday")
     for word in ("25:00", "14:60", "1400", "noon", "14:0"):
-        with pytest.raises(ScheduleError, match="qahours.bad_time"):
+        with pytest.raises(InputError, match="qahours.bad_time"):
             parse_time(word)
     assert parse_time("9:05") == time(9, 5)
     assert parse_time("14.30") == time(14, 30)

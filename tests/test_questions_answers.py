@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from bot.app import Server, serve
 from bot.clock import FrozenClock
+from bot.services.knowledge import KnowledgeService
 from storage.models import Question, QuestionAnswer
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, base_url, make_settings
 from tests.fakes import (
@@ -116,7 +117,7 @@ async def test_a_champion_answers_by_modal_accepts_and_reopens_and_the_knowledge
     await sent.wait("qa:a:")
     posted = thread_posts(slack_api, question_ts)[-1]
     assert "<@U2>" in text_of(posted) and ANSWER in text_of(posted)
-    found = await server.core.services.knowledge.search("AI tools for meeting notes")
+    found = await server.core.service(KnowledgeService).search("AI tools for meeting notes")
     assert found and found[0].question_number == 1 and ANSWER in found[0].answer
 
     accepted = await press(http, server, signer, slack_api, "qa.accept", "1", user_id="UADMIN")
@@ -132,7 +133,7 @@ async def test_a_champion_answers_by_modal_accepts_and_reopens_and_the_knowledge
         assert (await session.exec(select(Question))).one().status == "open"
     assert [
         m
-        for m in await server.core.services.knowledge.search("AI tools for meeting notes")
+        for m in await server.core.service(KnowledgeService).search("AI tools for meeting notes")
         if m.question_number == 1
     ] == []
 

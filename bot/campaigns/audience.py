@@ -11,8 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.campaigns.errors import CampaignInputError
 from bot.campaigns.tokens import Token
+from bot.errors import InputError
 from bot.parsing import ChannelArg, UserArg
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -57,7 +57,7 @@ Audience = Everyone | Here | Channel | People | Function | Track
 def parse_audience(tokens: Sequence[Token]) -> tuple[Audience, int]:
     """The audience at the start of `tokens` and how many tokens it used."""
     if not tokens:
-        raise CampaignInputError("nudge.error.audience_missing")
+        raise InputError("nudge.error.audience_missing")
     first = tokens[0]
     if isinstance(first.arg, ChannelArg):
         return Channel(first.arg.channel_id, first.arg.name), 1
@@ -75,7 +75,7 @@ def parse_audience(tokens: Sequence[Token]) -> tuple[Audience, int]:
         return Function(_name(name, "nudge.error.function_name")), 1
     if sep and kind in {"track", "spor"}:
         return Track(_name(name, "nudge.error.track_name")), 1
-    raise CampaignInputError("nudge.error.audience", word=first.arg_text)
+    raise InputError("nudge.error.audience", word=first.arg_text)
 
 
 def _run(tokens: Sequence[Token]) -> int:
@@ -90,7 +90,7 @@ def _run(tokens: Sequence[Token]) -> int:
 
 def _name(name: str, key: str) -> str:
     if not _NAME.match(name):
-        raise CampaignInputError(key, name=name[:40])
+        raise InputError(key, name=name[:40])
     return name
 
 

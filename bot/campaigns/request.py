@@ -8,10 +8,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.campaigns.audience import Audience, parse_audience
-from bot.campaigns.errors import CampaignInputError
 from bot.campaigns.tokens import tokenize
 from bot.campaigns.what import Content, parse_what
 from bot.campaigns.when import When, parse_when
+from bot.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -22,12 +22,12 @@ class ScheduleRequest:
 
 
 def parse_schedule(text: str, *, now: datetime, tz: ZoneInfo) -> ScheduleRequest:
-    """Parse the words after `nudge schedule`; raises CampaignInputError with the reason."""
+    """Parse the words after `nudge schedule`; raises InputError with the reason."""
     tokens = tokenize(text)
     audience, used = parse_audience(tokens)
     when, used_when = parse_when(tokens[used:], now=now, tz=tz)
     used += used_when
     if used >= len(tokens):
-        raise CampaignInputError("nudge.error.empty_text")
+        raise InputError("nudge.error.empty_text")
     content = parse_what(text[tokens[used].start :])
     return ScheduleRequest(audience, when, content)

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from bot.campaigns import audience as aud
 from bot.campaigns import what as content_of
 from bot.campaigns import when as sched
-from bot.campaigns.errors import CampaignInputError
 from bot.campaigns.fanout import AudienceUnavailable, FanOutService, campaign_key
 from bot.campaigns.lessons import Lessons
 from bot.campaigns.progress import Counts, view
@@ -26,9 +25,10 @@ from bot.campaigns.request import ScheduleRequest, parse_schedule
 from bot.campaigns.tokens import tokenize
 from bot.campaigns.watch import ProgressWatchers
 from bot.clock import Clock
-from bot.context import CommandContext, UsageError
+from bot.context import CommandContext
 from bot.delivery.outbox import OutboxService
 from bot.domain import Platform
+from bot.errors import InputError
 from bot.i18n import Catalog
 from bot.messages import Message, MessageRef, Reply, Section
 from bot.parsing import Word
@@ -39,16 +39,6 @@ from storage.engine import Database
 from storage.models import Campaign
 
 log = logging.getLogger(__name__)
-
-SUBCOMMANDS = {
-    "schedule": "schedule",
-    "planlæg": "schedule",
-    "list": "list",
-    "vis": "list",
-    "cancel": "cancel",
-    "annuller": "cancel",
-    "status": "status",
-}
 
 
 class CampaignService:
@@ -87,33 +77,16 @@ class CampaignService:
 
     # ------------------------------------------------------------------ commands
 
-    async def nudge(self, ctx: CommandContext) -> Reply:
-        args = ctx.command.args
-        word = args[0].text.lower() if args and isinstance(args[0], Word) else ""
-        match SUBCOMMANDS.get(word):
-            case "schedule":
-                return await self.schedule(ctx)
-            case "list":
-                return await self.list(ctx)
-            case "cancel":
-                return await self.cancel(ctx)
-            case "status":
-                return await self.status(ctx)
-        raise UsageError("cmd.nudge.usage")
-
     async def schedule(self, ctx: CommandContext) -> Reply:
         tokens = tokenize(ctx.command.rest)
         words = ctx.command.rest[tokens[0].end :] if tokens else ""
         now = self._clock.now()
-        try:
-            request = parse_schedule(words, now=now, tz=self._tz)
-            self._check_learning(request)
-        except CampaignInputError as error:
-            raise UsageError(error.key, **error.params) from None
+        request = parse_schedule(words, now=now, tz=self._tz)
+        self._check_learning(request)
         if isinstance(request.audience, aud.Here):
             conversation = ctx.origin.conversation
             if conversation.is_direct:
-                raise UsageError("nudge.error.here_direct")
+                raise InputError("nudge.error.here_direct")
             request = replace(request, audience=aud.Channel(conversation.conversation_id, conversation.name))
         platform = ctx.identity.platform
         kind, value = content_of.encode(request.content)
@@ -169,16 +142,16 @@ class CampaignService:
             return
         lessons = self._lessons()
         if lessons is None:
-            raise CampaignInputError("nudge.error.learning_off")
+            raise InputError("nudge.error.learning_off")
         match request.content:
             case content_of.LessonContent(lesson_id) if not lessons.has_lesson(lesson_id):
-                raise CampaignInputError("nudge.error.lesson_unknown", name=lesson_id)
+                raise InputError("nudge.error.lesson_unknown", name=lesson_id)
             case content_of.TrackContent(track) if not lessons.has_track(track):
-                raise CampaignInputError("nudge.error.track_unknown", name=track)
+                raise InputError("nudge.error.track_unknown", name=track)
         if isinstance(request.audience, aud.Track) and not lessons.has_track(request.audience.name):
-            raise CampaignInputError("nudge.error.track_unknown", name=request.audience.name)
+            raise InputError("nudge.error.track_unknown", name=request.audience.name)
         if isinstance(request.audience, aud.Function) and request.audience.name not in lessons.functions():
-            raise CampaignInputError(
+            raise InputError(
                 "nudge.error.function_unknown",
                 name=request.audience.name,
                 allowed=Markup(", ".join(f"`{name}`" for name in lessons.functions())),
@@ -257,13 +230,13 @@ class CampaignService:
         args = ctx.command.args
         raw = args[1].text.lstrip("#") if len(args) > 1 and isinstance(args[1], Word) else ""
         if not raw:
-            raise UsageError("cmd.nudge.usage")
+            raise InputError("cmd.nudge.usage")
         if not raw.isdigit() or len(raw) > 9:
-            raise UsageError("nudge.error.no_campaign", id=raw[:20])
+            raise InputError("nudge.error.no_campaign", id=raw[:20])
         async with self._db.session() as session:
             campaign = await store.get(session, int(raw))
         if campaign is None or campaign.platform != ctx.identity.platform.value:
-            raise UsageError("nudge.error.no_campaign", id=raw)
+            raise InputError("nudge.error.no_campaign", id=raw)
         return campaign
 
     # ------------------------------------------------------------------ time

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.campaigns.errors import CampaignInputError
+from bot.errors import InputError
 
 MAX_TEXT = 3000  # Slack's limit for one section of text
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
@@ -37,7 +37,7 @@ def parse_what(rest: str) -> Content:
     """`lesson:<id>`, `track:<name>` (one word alone), or the whole of `rest` as free text."""
     text = rest.strip()
     if not text:
-        raise CampaignInputError("nudge.error.empty_text")
+        raise InputError("nudge.error.empty_text")
     words = text.split()
     if len(words) == 1:
         kind, sep, name = words[0].partition(":")
@@ -46,13 +46,13 @@ def parse_what(rest: str) -> Content:
         if sep and kind.lower() in {"track", "spor"}:
             return TrackContent(_checked(name.lower(), "nudge.error.track_name"))
     if len(text) > MAX_TEXT:
-        raise CampaignInputError("nudge.error.too_long", limit=MAX_TEXT, length=len(text))
+        raise InputError("nudge.error.too_long", limit=MAX_TEXT, length=len(text))
     return FreeText(text)
 
 
 def _checked(name: str, key: str) -> str:
     if not _ID.match(name):
-        raise CampaignInputError(key, name=name[:40])
+        raise InputError(key, name=name[:40])
     return name
 
 

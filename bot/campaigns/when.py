@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.campaigns.errors import CampaignInputError
 from bot.campaigns.tokens import Token
+from bot.errors import InputError
 
 # The first place on earth to reach a wall-clock time (UTC+14): a `local` occurrence is fanned
 # out then, each person's message held back until their own time.
@@ -69,30 +69,30 @@ def parse_when(tokens: Sequence[Token], *, now: datetime, tz: ZoneInfo) -> tuple
     """The time words at the start of `tokens`, and how many tokens they used."""
     words = [token.word for token in tokens[:4]]
     if not words:
-        raise CampaignInputError("nudge.error.when_missing")
+        raise InputError("nudge.error.when_missing")
     first = words[0]
     if first in NOW_WORDS:
         return Now(), 1
     if first in EVERY_WORDS:
         if len(words) < 3:
-            raise CampaignInputError("nudge.error.every_missing")
+            raise InputError("nudge.error.every_missing")
         weekday = WEEKDAYS.get(words[1])
         if weekday is None:
-            raise CampaignInputError("nudge.error.weekday", word=tokens[1].arg_text)
+            raise InputError("nudge.error.weekday", word=tokens[1].arg_text)
         at = _time(words[2], tokens[2].arg_text)
         local = len(words) > 3 and words[3] in LOCAL_WORDS
         return Weekly(weekday, at, local), 4 if local else 3
     if _DATE.match(first):
         day = _date(first)
         if len(words) < 2:
-            raise CampaignInputError("nudge.error.time_missing")
+            raise InputError("nudge.error.time_missing")
         wall = datetime.combine(day, _time(words[1], tokens[1].arg_text))
         local = len(words) > 2 and words[2] in LOCAL_WORDS
         when = Once(wall, local)
         if instant(wall, tz) <= now:
-            raise CampaignInputError("nudge.error.past", at=f"{wall:%Y-%m-%d %H:%M}")
+            raise InputError("nudge.error.past", at=f"{wall:%Y-%m-%d %H:%M}")
         return when, 3 if local else 2
-    raise CampaignInputError("nudge.error.when", word=tokens[0].arg_text)
+    raise InputError("nudge.error.when", word=tokens[0].arg_text)
 
 
 def _date(word: str) -> date:
@@ -100,13 +100,13 @@ def _date(word: str) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise CampaignInputError("nudge.error.date", word=word) from None
+        raise InputError("nudge.error.date", word=word) from None
 
 
 def _time(word: str, shown: str) -> time:
     match = _TIME.match(word)
     if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise CampaignInputError("nudge.error.time", word=shown)
+        raise InputError("nudge.error.time", word=shown)
     return time(int(match[1]), int(match[2]))
 
 

@@ -8,9 +8,9 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import Clock
-from bot.context import UsageError
 from bot.delivery.outbox import OutboxService
 from bot.domain import Platform
+from bot.errors import InputError
 from bot.i18n import Catalog, resolve_locale
 from bot.learning import paths, render
 from bot.learning.content import Curriculum, Lesson
@@ -233,7 +233,7 @@ def locale_of(value: str | None, default: str) -> str:
 def button_index(value: str, size: int) -> int:
     _, _, number = value.partition("|")
     if not number.isdigit() or not 0 <= int(number) < size:
-        raise UsageError("button.expired")
+        raise InputError("button.expired")
     return int(number)
 
 

@@ -6,9 +6,10 @@ import logging
 from datetime import timedelta
 
 from bot.actions import ActionContext
-from bot.context import CommandContext, UsageError
+from bot.context import CommandContext
 from bot.delivery.outbox import Outgoing
 from bot.domain import Platform
+from bot.errors import InputError
 from bot.events import FormSubmission
 from bot.learning import inputs
 from bot.learning.base import (
@@ -17,7 +18,7 @@ from bot.learning.base import (
     choices_of,
     zone_of,
 )
-from bot.learning.inputs import Choices, InputProblem
+from bot.learning.inputs import Choices
 from bot.learning.schedule import next_slot
 from bot.messages import Form, Input, Message, Reply
 from bot.parsing import UserArg, Word
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 
 class EnrolmentCommands(LearningBase):
-    async def _start(self, ctx: CommandContext) -> Reply:
+    async def learn_start(self, ctx: CommandContext) -> Reply:
         enrolment = await self._enrolment(ctx.identity.platform, ctx.identity.user_id)
         defaults = choices_of(enrolment) if enrolment else inputs.DEFAULT_CHOICES
         form = self._start_form(ctx.locale, defaults)
@@ -90,7 +91,7 @@ class EnrolmentCommands(LearningBase):
         defaults = choices_of(enrolment) if enrolment else inputs.DEFAULT_CHOICES
         try:
             choices = inputs.form_choices(event.values, defaults)
-        except InputProblem as problem:
+        except InputError as problem:
             return ctx.reply(ctx.t(problem.key, **as_markup(problem.params)), ctx.t("learn.start.again"))
         now = self._clock.now()
         async with self._db.session() as session:
@@ -123,7 +124,7 @@ class EnrolmentCommands(LearningBase):
             )
         )
 
-    async def _stop(self, ctx: CommandContext) -> Reply:
+    async def learn_stop(self, ctx: CommandContext) -> Reply:
         async with self._db.session() as session:
             changed = await store.change(
                 session,
@@ -135,7 +136,7 @@ class EnrolmentCommands(LearningBase):
             return ctx.reply(ctx.t("learn.not_enrolled", prefix=Markup(ctx.prefix)))
         return ctx.reply(ctx.t("learn.stop.done", prefix=Markup(ctx.prefix)))
 
-    async def _pause(self, ctx: CommandContext) -> Reply:
+    async def learn_pause(self, ctx: CommandContext) -> Reply:
         weeks = inputs.pause_weeks(ctx.command.words()[1:])
         until = self._clock.now() + timedelta(weeks=weeks)
         async with self._db.session() as session:
@@ -149,7 +150,7 @@ class EnrolmentCommands(LearningBase):
             ctx.t("learn.pause.done", weeks=weeks, until=Markup(f"{until.astimezone(tz):%Y-%m-%d}"))
         )
 
-    async def _away(self, ctx: CommandContext) -> Reply:
+    async def learn_away(self, ctx: CommandContext) -> Reply:
         tz = zone_of(ctx.identity.timezone, self._default_tz)
         start, end = inputs.away_dates(ctx.command.words()[1:], self._clock.now().astimezone(tz).date())
         async with self._db.session() as session:
@@ -166,7 +167,7 @@ class EnrolmentCommands(LearningBase):
             ctx.t("learn.away.done", start=Markup(start.isoformat()), end=Markup(end.isoformat()))
         )
 
-    async def _enrol(self, ctx: CommandContext) -> Reply:
+    async def learn_enrol(self, ctx: CommandContext) -> Reply:
         """HR enrols people (mentions) or a function's already-known people into a track."""
         args = ctx.command.args[1:]
         track = "foundations"
@@ -178,7 +179,7 @@ class EnrolmentCommands(LearningBase):
             elif isinstance(arg, Word) and arg.text.lower().startswith("function:"):
                 name = arg.text.split(":", 1)[1].lower()
                 if name not in inputs.CHOOSABLE_FUNCTIONS:
-                    raise InputProblem(
+                    raise InputError(
                         "learn.enrol.bad_function", allowed=", ".join(inputs.CHOOSABLE_FUNCTIONS)
                     )
                 functions.append(name)
@@ -189,12 +190,12 @@ class EnrolmentCommands(LearningBase):
             ):
                 track = arg.text.lower()
             else:
-                raise UsageError("learn.enrol.bad")
+                raise InputError("learn.enrol.bad")
         platform = ctx.identity.platform
         for name in functions:
             targets.extend(await self._known_with_function(platform, name))
         if not targets:
-            raise UsageError("learn.enrol.bad")
+            raise InputError("learn.enrol.bad")
         now = self._clock.now()
         added = 0
         for user_id in dict.fromkeys(targets):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time
 
+from bot.errors import InputError
 from bot.learning.content import FUNCTIONS, TRACKS
 from bot.learning.schedule import DEFAULT_TIME, parse_clock
 
@@ -13,15 +14,6 @@ PACES = ("1", "2")
 CHOOSABLE_FUNCTIONS = (*FUNCTIONS, "other")
 MAX_PAUSE_WEEKS = 12
 MAX_AWAY_DAYS = 366
-
-
-class InputProblem(Exception):
-    """What was wrong, as a catalog key and its parameters."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -36,7 +28,7 @@ class Choices:
 def _pick(value: str, allowed: tuple[str, ...], default: str, field: str) -> str:
     cleaned = value.strip().lower() or default
     if cleaned not in allowed:
-        raise InputProblem("learn.start.invalid", field=field, allowed=", ".join(allowed))
+        raise InputError("learn.start.invalid", field=field, allowed=", ".join(allowed))
     return cleaned
 
 
@@ -49,7 +41,7 @@ def form_choices(values: dict[str, str], defaults: Choices) -> Choices:
     raw_time = values.get("time", "").strip()
     at = parse_clock(raw_time) if raw_time else defaults.at
     if at is None:
-        raise InputProblem("learn.start.bad_time")
+        raise InputError("learn.start.bad_time")
     return Choices(track, function, int(pace), WEEKDAYS.index(weekday), at)
 
 
@@ -58,22 +50,22 @@ DEFAULT_CHOICES = Choices("foundations", "other", 1, 1, DEFAULT_TIME)
 
 def pause_weeks(words: list[str]) -> int:
     if len(words) != 1 or not words[0].isdigit() or not 1 <= int(words[0]) <= MAX_PAUSE_WEEKS:
-        raise InputProblem("learn.pause.bad", most=MAX_PAUSE_WEEKS)
+        raise InputError("learn.pause.bad", most=MAX_PAUSE_WEEKS)
     return int(words[0])
 
 
 def away_dates(words: list[str], today: date) -> tuple[date, date]:
     """`2026-12-21 2027-01-03`: both days included; not in the past, at most a year long."""
     if len(words) != 2:
-        raise InputProblem("learn.away.bad")
+        raise InputError("learn.away.bad")
     try:
         start, end = date.fromisoformat(words[0]), date.fromisoformat(words[1])
     except ValueError:
-        raise InputProblem("learn.away.bad") from None
+        raise InputError("learn.away.bad") from None
     if end < start:
-        raise InputProblem("learn.away.order")
+        raise InputError("learn.away.order")
     if end < today:
-        raise InputProblem("learn.away.past")
+        raise InputError("learn.away.past")
     if (end - start).days > MAX_AWAY_DAYS:
-        raise InputProblem("learn.away.long")
+        raise InputError("learn.away.long")
     return start, end

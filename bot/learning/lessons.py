@@ -6,7 +6,8 @@ import logging
 from datetime import timedelta
 
 from bot.actions import ActionContext
-from bot.context import CommandContext, UsageError
+from bot.context import CommandContext
+from bot.errors import InputError
 from bot.events import ButtonPress, FormSubmission
 from bot.learning import paths, render
 from bot.learning.base import (
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 class LessonActions(LearningBase):
-    async def _next(self, ctx: CommandContext) -> Reply:
+    async def learn_next(self, ctx: CommandContext) -> Reply:
         platform, user_id = ctx.identity.platform, ctx.identity.user_id
         enrolment = await self._enrolment(platform, user_id)
         if enrolment is None or enrolment.stopped_at is not None:
@@ -54,7 +55,7 @@ class LessonActions(LearningBase):
     def _pressed_lesson(self, ctx: ActionContext, value: str) -> Lesson:
         lesson = self.curriculum.lesson(value.split("|", 1)[0], ctx.locale)
         if lesson is None:
-            raise UsageError("learn.lesson.gone")
+            raise InputError("learn.lesson.gone")
         return lesson
 
     async def _ensure_row(self, ctx: ActionContext, lesson: Lesson) -> None:
@@ -127,7 +128,7 @@ class LessonActions(LearningBase):
         lesson = self._pressed_lesson(ctx, event.value)
         stars = button_index(event.value, 6)
         if stars < 1:
-            raise UsageError("button.expired")
+            raise InputError("button.expired")
         platform, user_id = ctx.identity.platform, ctx.identity.user_id
         async with self._db.session() as session:
             await store.mark(session, platform=platform, user_id=user_id, lesson_id=lesson.id, rating=stars)
@@ -303,5 +304,5 @@ def _checkin_answer(event: ButtonPress, allowed: set[str]) -> tuple[int, str]:
     """A check-in button's value is ``<number>|<answer>``; anything else is an old or forged button."""
     number_text, _, answer = event.value.partition("|")
     if not number_text.isdigit() or answer not in allowed:
-        raise UsageError("button.expired")
+        raise InputError("button.expired")
     return int(number_text), answer

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 class ProgressCommands(LearningBase):
-    async def _progress(self, ctx: CommandContext) -> Reply:
+    async def learn_progress(self, ctx: CommandContext) -> Reply:
         platform, user_id = ctx.identity.platform, ctx.identity.user_id
         enrolment = await self._enrolment(platform, user_id)
         if enrolment is None:
@@ -71,7 +71,7 @@ class ProgressCommands(LearningBase):
         slot = self._weekly_slot(recipient, now)
         return ctx.t("learn.status.next", when=self._when(ctx.locale, max(slot, now), tz))
 
-    async def _report(self, ctx: CommandContext) -> Reply:
+    async def learn_report(self, ctx: CommandContext) -> Reply:
         platform = ctx.identity.platform
         async with self._db.session() as session:
             rows = await store.report_groups(session, platform=platform)

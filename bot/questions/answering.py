@@ -208,8 +208,6 @@ class AnswerDesk:
             log.exception("knowledge base not updated", extra={"question_id": question.id})
 
     async def button(self, ctx: ActionContext, press: ButtonPress) -> Reply | None:
-        if not ctx.identity.may(Role.CHAMPION):
-            return ctx.reply(ctx.t("question.champions_only"))
         if press.action_id in {"qa.publish", "qa.edit", "qa.discard"}:
             return await self._draft_button(ctx, press)
         question_id = int(press.value) if press.value.isdigit() else None
@@ -234,8 +232,6 @@ class AnswerDesk:
         return ctx.reply(ctx.t("button.expired"))
 
     async def form(self, ctx: ActionContext, submission: FormSubmission) -> Reply | None:
-        if not ctx.identity.may(Role.CHAMPION):
-            return ctx.reply(ctx.t("question.champions_only"))
         if submission.form_id == EDIT_FORM:
             return await self._publish(
                 ctx, submission.metadata, submission.values.get("answer"), replace=False

@@ -13,19 +13,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from bot.errors import InputError
+
 MIN_DURATION = timedelta(minutes=10)
 MAX_DURATION = timedelta(hours=24)
 
 T = TypeVar("T")
-
-
-class ScheduleError(ValueError):
-    """Words that do not make a schedule; `key` is the catalog key that says why."""
-
-    def __init__(self, key: str, **params: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 _WEEKDAYS: dict[str, int] = {}
@@ -53,7 +46,7 @@ def parse_weekday(word: str) -> int:
     """`thursday`, `thu`, `torsdag` → 3 (Monday is 0, as in `date.weekday()`)."""
     day = _WEEKDAYS.get(word.strip().lower().rstrip("."))
     if day is None:
-        raise ScheduleError("qahours.bad_weekday")
+        raise InputError("qahours.bad_weekday")
     return day
 
 
@@ -61,7 +54,7 @@ def parse_time(word: str) -> time:
     """`14:00`, `9:30` or the Danish `14.00` → a wall-clock time."""
     match = _TIME.match(word.strip())
     if not match or int(match["h"]) > 23 or int(match["m"]) > 59:
-        raise ScheduleError("qahours.bad_time")
+        raise InputError("qahours.bad_time")
     return time(int(match["h"]), int(match["m"]))
 
 
@@ -69,10 +62,10 @@ def parse_duration(word: str) -> timedelta:
     """`1h`, `90m`, `1h30m` (Danish `1t`) → a duration between 10 minutes and 24 hours."""
     match = _DURATION.match(word.strip().lower())
     if not match or not (match["h"] or match["m"]):
-        raise ScheduleError("qahours.bad_duration")
+        raise InputError("qahours.bad_duration")
     duration = timedelta(hours=int(match["h"] or 0), minutes=int(match["m"] or 0))
     if not MIN_DURATION <= duration <= MAX_DURATION:
-        raise ScheduleError("qahours.bad_duration")
+        raise InputError("qahours.bad_duration")
     return duration
 
 

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from bot.actions import ActionContext
 from bot.clock import Clock
 from bot.delivery.outbox import OutboxService, Outgoing
-from bot.domain import ChannelPurpose, Platform, Role
+from bot.domain import ChannelPurpose, Platform
 from bot.events import ButtonPress, FormSubmission
 from bot.i18n import Catalog
 from bot.messages import Actions, Button, Form, Input, Message, Note, Reply, Section
@@ -162,8 +162,6 @@ class Moderation:
             return await self._ask_reason(
                 ctx, press, "qamod.report_form", "qamod.report_title", "qamod.report_label"
             )
-        if not ctx.identity.may(Role.CHAMPION):
-            return ctx.reply(ctx.t("qamod.champions_only"))
         if action == "approve":
             return await self._approve(ctx, press)
         if action == "reject":
@@ -182,8 +180,6 @@ class Moderation:
             return ctx.reply(ctx.t("button.expired"))
         if submission.form_id == "qamod.report_form":
             return await self._report(ctx, question, submission.values.get("reason", ""))
-        if not ctx.identity.may(Role.CHAMPION):
-            return ctx.reply(ctx.t("qamod.champions_only"))
         if submission.form_id == "qamod.reject_form":
             return await self._reject(ctx, question, submission.values.get("reason", ""))
         if submission.form_id == "qamod.edit_form":

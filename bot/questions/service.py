@@ -231,12 +231,6 @@ class QuestionService:
 
     # --- voting ------------------------------------------------------------------------------
 
-    async def qa_button(self, ctx: ActionContext, press: ButtonPress) -> Reply | None:
-        """Buttons on a posted question: +1 is for everyone; the rest are the champions' desk."""
-        if press.action_id == "qa.vote":
-            return await self.vote(ctx, press)
-        return await self._answers.button(ctx, press)
-
     async def vote(self, ctx: ActionContext, press: ButtonPress) -> Reply:
         """+1 once per person per question: a keyed hash under today's secret, never the person's id."""
         question_id = int(press.value) if press.value.isdigit() else None

@@ -13,14 +13,15 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.context import CommandContext, UsageError
+from bot.context import CommandContext
 from bot.delivery.outbox import OutboxService, Outgoing
 from bot.domain import ChannelPurpose, Platform, Role
+from bot.errors import InputError
 from bot.i18n import Catalog
 from bot.messages import Message, Reply
-from bot.parsing import UserArg, Word
+from bot.parsing import UserArg
 from bot.questions import hours
-from bot.questions.hours import ScheduleError, WeeklySlot
+from bot.questions.hours import WeeklySlot
 from bot.questions.loop import MIN_PEOPLE, HelpfulShare
 from bot.text import Markup, MentionUser, Text, UserText
 from storage import channels
@@ -109,35 +110,9 @@ class QuestionHours:
         async with self._db.session() as session:
             return (await store.settings_for(session, platform=platform.value)).moderation
 
-    # --- the command --------------------------------------------------------------------------
+    # --- the qa subcommands (declared in bot/questions/feature.py) ----------------------------
 
-    async def command(self, ctx: CommandContext) -> Reply:
-        args = ctx.command.args
-        if args and not isinstance(args[0], Word):
-            raise UsageError("cmd.qa.usage")
-        words = ctx.command.words()
-        sub = words[0].lower() if words else "status"
-        handlers = {
-            "status": (Role.EMPLOYEE, self._status),
-            "open": (Role.CHAMPION, self._open),
-            "close": (Role.CHAMPION, self._close),
-            "schedule": (Role.CHAMPION, self._schedule),
-            "unschedule": (Role.CHAMPION, self._unschedule),
-            "moderation": (Role.CHAMPION, self._moderation),
-            "oncall": (Role.ADMIN, self._oncall),
-            "mode": (Role.ADMIN, self._mode),
-        }
-        if sub not in handlers:
-            raise UsageError("cmd.qa.usage")
-        role, handler = handlers[sub]
-        if not ctx.identity.may(role):
-            return ctx.reply(ctx.t("refused", command=Markup(f"qa {sub}"), role=ctx.t(f"role.{role.value}")))
-        try:
-            return await handler(ctx, words[1:])
-        except ScheduleError as error:
-            raise UsageError(error.key, **error.params) from None
-
-    async def _status(self, ctx: CommandContext, args: list[str]) -> Reply:
+    async def show_status(self, ctx: CommandContext, args: list[str]) -> Reply:
         platform = ctx.identity.platform
         now = self._clock.now()
         async with self._db.session() as session:
@@ -175,9 +150,9 @@ class QuestionHours:
                 lines.append(ctx.t("qahours.status.helpful", percent=percent, taps=share.yes + share.no))
         return ctx.reply(Text.join(lines))
 
-    async def _open(self, ctx: CommandContext, args: list[str]) -> Reply:
+    async def open_now(self, ctx: CommandContext, args: list[str]) -> Reply:
         if len(args) > 1:
-            raise UsageError("cmd.qa.usage")
+            raise InputError("cmd.qa.usage")
         duration = hours.parse_duration(args[0]) if args else DEFAULT_DURATION
         platform = ctx.identity.platform
         now = self._clock.now()
@@ -202,9 +177,9 @@ class QuestionHours:
         log.info("question hour opened", extra={"platform": platform.value, "session": opened.id})
         return ctx.reply(ctx.t("qahours.opened", until=self._when(ctx.locale, opened.closes_at)))
 
-    async def _close(self, ctx: CommandContext, args: list[str]) -> Reply:
+    async def close_now(self, ctx: CommandContext, args: list[str]) -> Reply:
         if args:
-            raise UsageError("cmd.qa.usage")
+            raise InputError("cmd.qa.usage")
         platform = ctx.identity.platform
         now = self._clock.now()
         async with self._db.session() as session:
@@ -214,12 +189,12 @@ class QuestionHours:
         await self.close(current, now)
         return ctx.reply(ctx.t("qahours.closed"))
 
-    async def _schedule(self, ctx: CommandContext, args: list[str]) -> Reply:
+    async def schedule(self, ctx: CommandContext, args: list[str]) -> Reply:
         platform = ctx.identity.platform
         if not args:
-            return await self._status(ctx, [])
+            return await self.show_status(ctx, [])
         if len(args) != 3:
-            raise UsageError("cmd.qa.usage")
+            raise InputError("cmd.qa.usage")
         weekday = hours.parse_weekday(args[0])
         start = hours.parse_time(args[1])
         duration = hours.parse_duration(args[2])
@@ -246,9 +221,9 @@ class QuestionHours:
             reply.append(ctx.t("qahours.no_channel", prefix=Markup(ctx.prefix)))
         return ctx.reply(*reply)
 
-    async def _unschedule(self, ctx: CommandContext, args: list[str]) -> Reply:
+    async def unschedule(self, ctx: CommandContext, args: list[str]) -> Reply:
         if len(args) != 2:
-            raise UsageError("cmd.qa.usage")
+            raise InputError("cmd.qa.usage")
         weekday = hours.parse_weekday(args[0])
         start = hours.parse_time(args[1])
         async with self._db.session() as session:
@@ -260,7 +235,7 @@ class QuestionHours:
             )
         return ctx.reply(ctx.t("qahours.unscheduled" if removed else "qahours.no_such_slot"))
 
-    async def _moderation(self, ctx: CommandContext, args: list[str]) -> Reply:
+    async def set_moderation(self, ctx: CommandContext, args: list[str]) -> Reply:
         choice = _on_off(args)
         if choice and await self._channel(ctx.identity.platform, ChannelPurpose.CHAMPIONS) is None:
             # Nobody could review the held questions: refuse rather than let them wait unseen.
@@ -275,10 +250,10 @@ class QuestionHours:
             )
         return ctx.reply(ctx.t("qahours.moderation_now_on" if choice else "qahours.moderation_now_off"))
 
-    async def _mode(self, ctx: CommandContext, args: list[str]) -> Reply:
+    async def set_mode(self, ctx: CommandContext, args: list[str]) -> Reply:
         modes = {"always": True, "altid": True, "sessions": False, "sessioner": False}
         if len(args) != 1 or args[0].lower() not in modes:
-            raise UsageError("cmd.qa.usage")
+            raise InputError("cmd.qa.usage")
         always = modes[args[0].lower()]
         async with self._db.session() as session:
             await store.change_settings(
@@ -290,10 +265,10 @@ class QuestionHours:
             )
         return ctx.reply(ctx.t("qahours.mode_now_always" if always else "qahours.mode_now_sessions"))
 
-    async def _oncall(self, ctx: CommandContext, args: list[str]) -> Reply:
+    async def set_oncall(self, ctx: CommandContext, args: list[str]) -> Reply:
         people = [arg for arg in ctx.command.args[1:] if isinstance(arg, UserArg)]
         if len(people) != len(ctx.command.args) - 1:
-            raise UsageError("qahours.oncall_people")
+            raise InputError("qahours.oncall_people")
         platform = ctx.identity.platform
         now = self._clock.now()
         if not people:
@@ -544,5 +519,5 @@ def _excerpt(text: str, limit: int = 200) -> str:
 def _on_off(args: list[str]) -> bool:
     values = {"on": True, "off": False, "til": True, "fra": False}
     if len(args) != 1 or args[0].lower() not in values:
-        raise UsageError("cmd.qa.usage")
+        raise InputError("cmd.qa.usage")
     return values[args[0].lower()]

@@ -18,14 +18,14 @@ class HelpService:
         blocks: list[Section | Note] = [Section(ctx.t("help.intro"))]
         visible = self._commands.visible_to(ctx.identity.role)
         for role in Role:
-            specs = [spec for spec in visible if spec.role is role]
+            specs = [spec for spec in visible if spec.help_role is role]
             if not specs:
                 continue
             lines = [
                 ctx.t(
                     "help.line",
-                    usage=Markup(f"`{ctx.prefix}{ctx.s(spec.usage_key)}`"),
-                    summary=ctx.t(spec.summary_key),
+                    usage=Markup(f"`{ctx.prefix}{ctx.s(spec.usage)}`"),
+                    summary=ctx.t(spec.summary),
                 )
                 for spec in specs
             ]

@@ -9,10 +9,10 @@ import logging
 from dataclasses import dataclass
 
 from bot.clock import Clock
-from bot.context import CommandContext, UsageError
-from bot.domain import Role
+from bot.context import CommandContext, after_sub
+from bot.errors import InputError
 from bot.messages import Message, Reply, Section
-from bot.text import Markup, Text, UserText
+from bot.text import Text, UserText
 from storage import knowledge
 from storage.engine import Database
 from storage.models import KnowledgeEntry
@@ -87,26 +87,23 @@ class KnowledgeService:
         if removed:
             log.info("knowledge entry forgotten", extra={"question_id": question_id})
 
-    # --- the kb command -----------------------------------------------------------------------
+    # --- the kb subcommands (declared in bot/knowledge/feature.py) ------------------------------
 
-    async def command(self, ctx: CommandContext) -> Reply:
-        """`kb add <question> | <answer>`, `kb search <words>`, `kb list [page]`, `kb remove <id>`."""
-        sub, _, rest = ctx.command.rest.partition(" ")
-        sub, rest = sub.lower(), rest.strip()
-        needed = {"add": Role.CHAMPION, "remove": Role.ADMIN}.get(sub, Role.EMPLOYEE)
-        if not ctx.identity.may(needed):
-            return ctx.reply(
-                ctx.t("refused", command=Markup(f"kb {sub}"), role=ctx.t(f"role.{needed.value}"))
-            )
-        if sub == "add":
-            return await self._add(ctx, rest)
-        if sub == "search":
-            return await self._search(ctx, rest)
-        if sub == "list":
-            return await self._list(ctx, rest)
-        if sub == "remove":
-            return await self._remove(ctx, rest)
-        raise UsageError("cmd.kb.usage")
+    async def add(self, ctx: CommandContext) -> Reply:
+        """`kb add <question> | <answer>`."""
+        return await self._add(ctx, after_sub(ctx))
+
+    async def search_command(self, ctx: CommandContext) -> Reply:
+        """`kb search <words>`."""
+        return await self._search(ctx, after_sub(ctx))
+
+    async def list_command(self, ctx: CommandContext) -> Reply:
+        """`kb list [page]`."""
+        return await self._list(ctx, after_sub(ctx))
+
+    async def remove(self, ctx: CommandContext) -> Reply:
+        """`kb remove <id>`."""
+        return await self._remove(ctx, after_sub(ctx))
 
     async def _add(self, ctx: CommandContext, rest: str) -> Reply:
         if "|" not in rest:
@@ -141,7 +138,7 @@ class KnowledgeService:
         page = 1
         if rest:
             if not (rest.isascii() and rest.isdigit()) or not 1 <= int(rest) <= MAX_ID:
-                raise UsageError("cmd.kb.usage")
+                raise InputError("cmd.kb.list.usage")
             page = int(rest)
         async with self._db.session() as session:
             total = await knowledge.count(session)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from bot.context import CommandContext, UsageError
+from bot.context import CommandContext
 from bot.delivery.outbox import OutboxService, Outgoing
 from bot.domain import Role
+from bot.errors import InputError
 from bot.messages import Message, Reply
 from bot.parsing import UserArg, Word
 from bot.services.people import PeopleService
@@ -60,12 +61,12 @@ class RolesService:
     def _parse(self, ctx: CommandContext, usage: str) -> tuple[Role, list[UserArg]]:
         args = ctx.command.args
         if len(args) < 2 or not isinstance(args[0], Word):
-            raise UsageError(usage)
+            raise InputError(usage)
         word = args[0].text.lower()
         role = {"champion": Role.CHAMPION, "admin": Role.ADMIN, "ambassadør": Role.CHAMPION}.get(word)
         targets = [arg for arg in args[1:] if isinstance(arg, UserArg)]
         if role not in _GRANTABLE or len(targets) != len(args) - 1:
-            raise UsageError(usage)
+            raise InputError(usage)
         assert role is not None
         return role, targets
 

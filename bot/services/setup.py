@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 from bot.clock import Clock
-from bot.context import CommandContext, UsageError
+from bot.context import CommandContext
 from bot.domain import ChannelPurpose
+from bot.errors import InputError
 from bot.messages import Message, Reply, Section
 from bot.parsing import ChannelArg, Word
 from bot.ports import DeliveryError, Messengers
@@ -29,7 +30,7 @@ class SetupService:
             return await self._list(ctx)
         purpose = _purpose(args[0])
         if purpose is None or len(args) != 2:
-            raise UsageError("cmd.setup.usage")
+            raise InputError("cmd.setup.usage")
         channel_id, channel_name = self._channel(ctx, args[1])
         conversation = ctx.origin.conversation
         platform = ctx.identity.platform
@@ -67,9 +68,9 @@ class SetupService:
             return arg.channel_id, arg.name
         if isinstance(arg, Word) and arg.text.lower() in {"here", "her"}:
             if conversation.is_direct:
-                raise UsageError("setup.here_in_direct")
+                raise InputError("setup.here_in_direct")
             return conversation.conversation_id, conversation.name
-        raise UsageError("setup.channel_expected")
+        raise InputError("setup.channel_expected")
 
     async def _list(self, ctx: CommandContext) -> Reply:
         async with self._db.session() as session:

@@ -1,0 +1,1 @@
+"""The basics every deployment has: help, whoami, channel set-up, roles, and database housekeeping."""

@@ -1,0 +1,1 @@
+"""The knowledge base as a feature; its service lives in `bot.services.knowledge`."""
