@@ -103,6 +103,8 @@ class Core:
 
     def _install(self, feature: Feature) -> None:
         """Every command, button, form and tick of a feature, in the tables the core routes by."""
+        for locale, messages in feature.messages.items():
+            self.catalog.add(locale, messages)
         for command in feature.commands:
             self.commands.add(command)
         for button in feature.buttons:

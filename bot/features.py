@@ -156,6 +156,9 @@ class Feature:
     forms: tuple[Form, ...] = ()
     ticks: tuple[Tick, ...] = ()
     catalog: tuple[str, ...] = ()  # catalog key prefixes it owns, e.g. ("qahours.", "cmd.qa.")
+    # Texts the feature brings itself, by locale, when they are not in bot/locales/*.toml (a feature
+    # kept outside this repository, or one written for a test); they may never replace a shipped key.
+    messages: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     export: ExportHook | None = None  # None where the feature stores nothing about a person
     forget: ForgetHook | None = None
     threads: ThreadReplies | None = None

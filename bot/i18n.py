@@ -55,12 +55,28 @@ def placeholders(template: str) -> set[str]:
 class Catalog:
     """Turns keys into Text; parameters are user text unless the caller passes Text or spans."""
 
-    def template(self, locale: str, key: str) -> str:
+    def __init__(self) -> None:
+        self._added: dict[str, dict[str, str]] = {locale: {} for locale in LOCALES}
+
+    def add(self, locale: str, messages: Mapping[str, str]) -> None:
+        """Texts a feature brings with it (see `Feature.messages`); never replaces a shipped key."""
+        if locale not in self._added:
+            raise ValueError(f"no catalog for locale {locale!r}")
+        clash = sorted(key for key in messages if key in load_catalog(locale) or key in self._added[locale])
+        if clash:
+            raise ValueError(f"catalog keys defined twice: {', '.join(clash)}")
+        self._added[locale].update(messages)
+
+    def _lookup(self, locale: str, key: str) -> str | None:
         messages = load_catalog(locale)
-        if key in messages:
-            return messages[key]
+        return messages[key] if key in messages else self._added[locale].get(key)
+
+    def template(self, locale: str, key: str) -> str:
+        found = self._lookup(locale, key)
+        if found is not None:
+            return found
         log.warning("catalog key %s missing in %s", key, locale)
-        return load_catalog(DEFAULT_LOCALE).get(key, key)
+        return self._lookup(DEFAULT_LOCALE, key) or key
 
     def text(self, locale: str, key: str, **params: object) -> Text:
         spans: list[Span] = []

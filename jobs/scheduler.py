@@ -13,9 +13,9 @@ import logging
 from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core import Core
+from bot.services.job_runs import SchedulerLock
 from jobs.registry import JobSpec, jobs
 from jobs.runner import run_job
 
@@ -56,7 +56,7 @@ class SchedulerLeader:
     def __init__(self, core: Core) -> None:
         self._core = core
         self._scheduler: AsyncIOScheduler | None = None
-        self._connection: AsyncConnection | None = None
+        self._lock = SchedulerLock(core.database)
         self._task: asyncio.Task[None] | None = None
         self.state = "standby"
 
@@ -86,15 +86,8 @@ class SchedulerLeader:
         interval = self._core.settings.leader_retry_seconds
         while True:
             try:
-                if self._connection is None:
-                    self._connection = await self._core.database.engine.connect()
-                if self.is_leader:
-                    await self._core.job_runs.still_leading(self._connection)
-                elif await self._core.job_runs.try_lead(self._connection):
+                if await self._lock.attempt() and not self.is_leader:
                     self._lead()
-                # End the implicit transaction so the connection is not left idle in one;
-                # the advisory lock is session-level and survives the rollback.
-                await self._connection.rollback()
             except asyncio.CancelledError:
                 raise
             except Exception as error:
@@ -102,14 +95,8 @@ class SchedulerLeader:
                 if self.is_leader:
                     log.warning("scheduler stopped: lost the database connection that held the lock")
                 self._step_down()
-                await self._drop_connection()
+                await self._lock.drop()
             await asyncio.sleep(interval)
-
-    async def _drop_connection(self) -> None:
-        if self._connection is not None:
-            with contextlib.suppress(Exception):
-                await self._connection.invalidate()
-            self._connection = None
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -117,4 +104,4 @@ class SchedulerLeader:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         self._step_down()
-        await self._drop_connection()
+        await self._lock.drop()

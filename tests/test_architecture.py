@@ -65,6 +65,25 @@ def test_the_core_never_imports_the_edges_except_in_the_composition_root() -> No
     assert offenders("bot", {"handlers", "jobs"}, allowed={"bot/app.py", "bot/cli.py"}) == []
 
 
+DATABASE = {"storage", "sqlalchemy", "sqlmodel", "alembic", "psycopg", "aiosqlite"}
+
+
+def test_jobs_reach_the_database_only_through_the_core() -> None:
+    """jobs → bot: a job calls the same services a command calls, never storage/ or SQL itself."""
+    assert offenders("jobs", DATABASE | {"handlers"}) == []
+
+
+def test_the_chat_edges_reach_only_the_core() -> None:
+    """handlers → bot: an edge translates payloads; it never touches storage/, SQL or the jobs."""
+    assert offenders("handlers", DATABASE | {"jobs"}) == []
+
+
+def test_the_jobs_and_edges_rules_catch_a_stray_import(tmp_path: Path) -> None:
+    module = tmp_path / "tick.py"
+    module.write_text("async def run(core):\n    from storage.job_runs import claim_period\n")
+    assert imported_packages(module) & DATABASE == {"storage"}
+
+
 def test_the_rule_checker_itself_sees_imports_inside_functions(tmp_path: Path) -> None:
     module = tmp_path / "sneaky.py"
     module.write_text("def f():\n    from slack_sdk.web import WebClient\n    import botbuilder.core\n")

@@ -188,7 +188,7 @@ async def schedule(
 
 
 async def tick(server: Server) -> None:
-    job = find("campaign_tick")
+    job = find(server.core, "campaign_tick")
     assert job is not None
     await run_job(server.core, job)
 

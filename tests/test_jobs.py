@@ -80,3 +80,32 @@ async def test_the_scheduler_registers_every_job_with_a_stable_id_and_safe_optio
             assert job.coalesce is True and job.max_instances == 1
             assert job.misfire_grace_time == MISFIRE_GRACE_SECONDS
             assert isinstance(job.trigger, CronTrigger) and str(job.trigger.timezone) == "Europe/Copenhagen"
+
+
+async def test_every_tick_keeps_its_run_records_for_days_not_a_year(
+    database_url: str, clock: FrozenClock
+) -> None:
+    async with open_core(make_settings(database_url), clock=clock) as core:
+        ticks = {tick.job_id: tick for tick in core.ticks}
+    assert {"retention", "learning_tick", "campaign_tick", "qa_tick"} <= set(ticks)
+    assert all(tick.keep_runs <= timedelta(days=7) for tick in ticks.values())
+
+
+async def test_a_run_prunes_that_jobs_old_records_and_leaves_other_jobs_alone(
+    database_url: str, clock: FrozenClock
+) -> None:
+    """campaign_tick runs every minute: without pruning it would keep about half a million rows a year."""
+    async with open_core(make_settings(database_url), clock=clock) as core:
+        job = registry.find(core, "campaign_tick")
+        assert job is not None
+        async with core.database.session() as session:
+            for minutes in range(0, 4 * 24 * 60, 30):  # four days of earlier runs, every half hour
+                at = clock.now() - timedelta(minutes=minutes + 1)
+                await claim_period(session, job_id="campaign_tick", period=f"{at:%Y-%m-%dT%H:%M}", now=at)
+            await claim_period(session, job_id="other", period="old", now=clock.now() - timedelta(days=5))
+        assert (await run_job(core, job)).ran
+        async with core.database.session() as session:
+            kept = await last_runs(session, job_id="campaign_tick", limit=10_000)
+            assert len(await last_runs(session, job_id="other")) == 1
+    assert kept and min(run.started_at for run in kept) >= clock.now() - job.tick.keep_runs
+    assert len(kept) == 1 + 2 * 24 * 2  # this run and two days of half-hourly ones

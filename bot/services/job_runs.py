@@ -6,6 +6,7 @@ core's services.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -32,9 +33,35 @@ class JobRuns:
         async with self._db.session() as session:
             return await job_runs.delete_job_runs_before(session, job_id=job_id, cutoff=before)
 
-    async def try_lead(self, connection: AsyncConnection) -> bool:
-        """Take the scheduler's advisory lock on this connection (PostgreSQL), if no one holds it."""
-        return await leader.try_lock(connection)
 
-    async def still_leading(self, connection: AsyncConnection) -> bool:
-        return await leader.still_alive(connection)
+class SchedulerLock:
+    """The PostgreSQL advisory lock that elects the one process running the scheduler.
+
+    Held by one database connection: when the process dies, the connection closes and the lock
+    is free for another replica's next attempt."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._connection: AsyncConnection | None = None
+        self.held = False
+
+    async def attempt(self) -> bool:
+        """Take the lock if it is free, or check that ours still stands; raises when the
+        connection is lost (then `drop` and try again later)."""
+        if self._connection is None:
+            self._connection = await self._db.engine.connect()
+        if self.held:
+            await leader.still_alive(self._connection)
+        else:
+            self.held = await leader.try_lock(self._connection)
+        # End the implicit transaction so the connection is not left idle in one;
+        # the advisory lock is session-level and survives the rollback.
+        await self._connection.rollback()
+        return self.held
+
+    async def drop(self) -> None:
+        self.held = False
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                await self._connection.invalidate()
+            self._connection = None

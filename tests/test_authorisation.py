@@ -1,0 +1,116 @@
+"""Every door has a key: each privileged command, subcommand, button and form that any installed
+feature declares is refused to an employee over signed Slack HTTP, and nothing stored changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from sqlalchemy import select
+from sqlmodel import SQLModel
+
+from bot.app import Server
+from bot.domain import Role
+from tests.conftest import base_url
+from tests.fakes import FakeSlackApi, SlackRequestFactory, view_submission_body
+from tests.test_questions_slack import prepare, press
+from tests.test_slack_http import slash, text_of
+
+# Written by the look-up of the speaker on every request, whatever the answer.
+IDENTIFICATION_TABLES = {"person", "conversation", "inbound_event"}
+
+
+async def stored(server: Server) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table the features own, to prove a refusal changed nothing."""
+    snapshot = {}
+    async with server.core.database.session() as session:
+        connection = await session.connection()
+        for table in SQLModel.metadata.sorted_tables:
+            if table.name in IDENTIFICATION_TABLES:
+                continue
+            rows = (await connection.execute(select(table))).all()
+            snapshot[table.name] = sorted((tuple(row) for row in rows), key=repr)
+    return snapshot
+
+
+def privileged_commands(server: Server) -> list[tuple[str, str, Role]]:
+    """Every command part an employee may not use: what to type, what the refusal names (the command
+    when the command itself needs the role, else the subcommand), and the role it needs."""
+    found = []
+    for command in server.core.commands:
+        if command.role is not Role.EMPLOYEE:
+            typed = [f"{command.name} {name}" for name in command.subcommands] or [command.name]
+            found += [(what, command.name, command.role) for what in typed]
+            continue
+        for name, sub in command.subcommands.items():
+            if sub.role is not Role.EMPLOYEE:
+                found.append((f"{command.name} {name}", f"{command.name} {name}", sub.role))
+    return found
+
+
+def plain(text: str) -> str:
+    return text.replace("*", "")
+
+
+async def submit(
+    http: aiohttp.ClientSession,
+    server: Server,
+    signer: SlackRequestFactory,
+    slack: FakeSlackApi,
+    form_id: str,
+    metadata: str,
+) -> str:
+    """Submit a modal as Ana (an employee) and return what the bot told her in a DM."""
+    before = len(slack.calls_to("chat.postMessage"))
+    body = view_submission_body(form_id, {}, user_id="U1", private_metadata=metadata)
+    url = f"{base_url(server)}/slack/events"
+    async with http.post(url, data=body, headers=signer.headers_for(body)) as r:
+        assert r.status == 200
+    calls = await slack.wait_for("chat.postMessage", before + 1)
+    return text_of(calls[before].args) or str(calls[before].args.get("text", ""))
+
+
+async def test_every_privileged_command_and_subcommand_is_refused_to_an_employee_and_changes_nothing(
+    server: Server, http: aiohttp.ClientSession, signer: SlackRequestFactory, slack_api: FakeSlackApi
+) -> None:
+    await prepare(http, server, signer, slack_api)
+    await slash(http, server, signer, slack_api, "ask Can I use AI for my job applications?", user_id="U1")
+    privileged = privileged_commands(server)
+    names = {what for what, _, _ in privileged}
+    assert {"setup", "grant", "revoke", "nudge schedule", "learn enrol", "qa open", "kb remove"} <= names
+
+    before = await stored(server)
+    for what, refused, role in privileged:
+        answer = await slash(http, server, signer, slack_api, f"{what} <@U1|ana> 1", user_id="U1")
+        role_name = server.core.catalog.string("en", f"role.{role.value}")
+        assert f"`{refused}` needs the *{role_name}* role" in text_of(answer), what
+    assert await stored(server) == before
+
+
+async def test_every_privileged_button_and_form_is_refused_to_an_employee_and_changes_nothing(
+    server: Server, http: aiohttp.ClientSession, signer: SlackRequestFactory, slack_api: FakeSlackApi
+) -> None:
+    await prepare(http, server, signer, slack_api)
+    await slash(http, server, signer, slack_api, "ask Can I use AI for my job applications?", user_id="U1")
+    async with server.core.database.session() as session:
+        connection = await session.connection()
+        question_ids = (await connection.execute(select(SQLModel.metadata.tables["question"].c.id))).all()
+    question_id = str(question_ids[0][0])
+    buttons = [route for route in server.core.actions.buttons() if route.role is not Role.EMPLOYEE]
+    forms = [route for route in server.core.actions.forms() if route.role is not Role.EMPLOYEE]
+    assert {"qa", "qamod"} <= {route.action_id for route in buttons}
+    assert {"qa", "qamod"} <= {route.action_id for route in forms}
+
+    before = await stored(server)
+    for route in buttons:
+        for action_id in (route.action_id, f"{route.action_id}.accept"):
+            if server.core.actions.for_button(action_id) is not route:
+                continue  # a more specific id is declared for that one
+            expected = server.core.catalog.string("en", route.refusal, role=route.role.value)
+            answer = await press(http, server, signer, slack_api, action_id, question_id, user_id="U1")
+            assert plain(expected) in plain(text_of(answer)), action_id
+    for route in forms:
+        expected = server.core.catalog.string("en", route.refusal, role=route.role.value)
+        shown = await submit(http, server, signer, slack_api, route.action_id, question_id)
+        assert plain(expected) in plain(shown), route.action_id
+    assert await stored(server) == before
