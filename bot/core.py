@@ -290,6 +290,8 @@ class Core:
             ):
                 continue
             identity = await self.people.identify(event.origin)
+            if not identity.may(threads.role):
+                return False
             try:
                 return await threads.reply(identity, event)
             except Exception:

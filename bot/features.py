@@ -143,6 +143,7 @@ class ThreadReplies:
 
     owns: Callable[[Platform, str, str], Awaitable[bool]]  # platform, channel, thread: cheap, no look-ups
     reply: Callable[[Identity, ThreadReply], Awaitable[bool]]
+    role: Role = Role.EMPLOYEE  # whose replies count; others' are just conversation
 
 
 Hook = Callable[[], Awaitable[None]]

@@ -14,7 +14,7 @@ from typing import Protocol
 from bot.actions import ActionContext
 from bot.clock import Clock
 from bot.delivery.outbox import Outgoing
-from bot.domain import ChannelPurpose, Platform, Role
+from bot.domain import ChannelPurpose, Platform
 from bot.events import ButtonPress, FormSubmission, ThreadReply
 from bot.identity import Identity
 from bot.messages import Form, Input, MessageRef, Reply
@@ -155,9 +155,10 @@ class AnswerDesk:
             return await questions.get_question(session, question_id)
 
     async def thread_reply(self, identity: Identity, event: ThreadReply) -> bool:
-        """A champion's reply in a question's thread answers it (True); anyone else's is just conversation."""
+        """A champion's reply in a question's thread answers it (True); the core passes only champions'
+        replies (the role the feature declares for its threads)."""
         conversation = event.origin.conversation
-        if conversation.thread_id is None or not identity.may(Role.CHAMPION):
+        if conversation.thread_id is None:
             return False
         question = await self._question_at(
             identity.platform, conversation.conversation_id, conversation.thread_id

@@ -170,5 +170,5 @@ def feature(deps: FeatureDeps) -> Feature:
             ),
         ),
         catalog=("cmd.ask.", "cmd.qa.", "ask.", "question.", "draft.", "qahours.", "qamod.", "qaloop."),
-        threads=ThreadReplies(owns=answers.is_question_thread, reply=answers.thread_reply),
+        threads=ThreadReplies(owns=answers.is_question_thread, reply=answers.thread_reply, role=champion),
     )

@@ -16,13 +16,14 @@ from bot.actions import ActionContext
 from bot.clock import Clock
 from bot.delivery.outbox import OutboxService, Outgoing
 from bot.domain import ChannelPurpose, Platform
+from bot.errors import InputError
 from bot.events import ButtonPress, FormSubmission
 from bot.i18n import Catalog
 from bot.messages import Actions, Button, Form, Input, Message, Note, Reply, Section
 from bot.ports import DeliveryError, FormTrigger, Messengers
 from bot.questions.anonymity import Anonymity, visible_time
 from bot.questions.board import QuestionBoard
-from bot.questions.sanitize import MAX_LENGTH, QuestionRejected, clean_question
+from bot.questions.sanitize import MAX_LENGTH, clean_question
 from bot.questions.sessions import QuestionHours
 from bot.text import MentionUser, Text, UserText
 from storage import question_hours as store
@@ -240,7 +241,7 @@ class Moderation:
         assert question.id is not None
         try:
             cleaned = clean_question(raw, max_length=MAX_LENGTH)
-        except QuestionRejected as rejected:
+        except InputError as rejected:
             return ctx.reply(ctx.t(rejected.key))
         async with self._db.session() as session:
             if (await store.moderation_of(session, question_id=question.id)) is None:

@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.errors import InputError
+
 MAX_LENGTH = 2000
 
 # What a masked item becomes. The question is read by everyone, in any locale, so the
@@ -25,14 +27,6 @@ PLACEHOLDERS = {
 SAFE_AT = "\uff20"
 # A single left angle quotation mark stands in for a "<" that would open a Slack or Teams token.
 SAFE_LT = "\u2039"
-
-
-class QuestionRejected(Exception):
-    """The question cannot be posted; `key` is the catalog key that tells the asker why."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
 
 
 @dataclass(frozen=True)
@@ -156,13 +150,13 @@ def clean_question(raw: str, *, max_length: int = MAX_LENGTH) -> Cleaned:
     >>> clean_question("<!here> mail me at a@b.dk").text
     '＠here mail me at [e-mail removed]'
 
-    Raises `QuestionRejected("ask.empty")` or `QuestionRejected("ask.too_long")`.
+    Raises `InputError("ask.empty")` or `InputError("ask.too_long")`.
     """
     text = _CONTROL.sub("", raw.replace("\r\n", "\n").replace("\r", "\n")).strip()
     if not text:
-        raise QuestionRejected("ask.empty")
+        raise InputError("ask.empty")
     if len(text) > max_length:
-        raise QuestionRejected("ask.too_long")
+        raise InputError("ask.too_long")
     # Tokens are unwrapped before masking (so `<mailto:a@b.dk|a@b.dk>` is seen as an address)
     # and swept after it (so `team@here.dk` is masked as an address, not read as `@here`).
     # Masking only inserts "[…]", so it can never re-open a token the sweep has to catch.

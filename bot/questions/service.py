@@ -16,6 +16,7 @@ from bot.actions import ActionContext
 from bot.clock import Clock
 from bot.context import CommandContext
 from bot.domain import ChannelPurpose
+from bot.errors import InputError
 from bot.events import ButtonPress, FormSubmission, Origin
 from bot.identity import Identity
 from bot.messages import Form, Input, Message, Reply, Section
@@ -24,7 +25,7 @@ from bot.questions import render
 from bot.questions.anonymity import Anonymity, new_token, token_hash, visible_time
 from bot.questions.answering import AnswerDesk
 from bot.questions.board import QuestionBoard
-from bot.questions.sanitize import MAX_LENGTH, QuestionRejected, clean_question
+from bot.questions.sanitize import MAX_LENGTH, clean_question
 from bot.text import ChannelLink, Text
 from storage import questions
 from storage.engine import Database
@@ -89,7 +90,7 @@ class QuestionService:
             return say("ask.no_channel")
         try:
             cleaned = clean_question(raw, max_length=MAX_LENGTH)
-        except QuestionRejected as rejected:
+        except InputError as rejected:
             return say(rejected.key)
         day, digest = await self._anonymity.digest("ask", platform.value, identity.user_id)
         now = self._clock.now()
@@ -207,7 +208,7 @@ class QuestionService:
             return ctx.reply(ctx.t("ask.token_unknown"))
         try:
             cleaned = clean_question(raw, max_length=MAX_LENGTH)
-        except QuestionRejected as rejected:
+        except InputError as rejected:
             return ctx.reply(ctx.t(rejected.key))
         placed = await self.board.place(question)
         if placed.ref is None:
