@@ -86,7 +86,9 @@ def test_sqlite_and_postgresql_both_keep_the_secret_in_the_database(database_url
 
 async def test_a_new_day_deletes_yesterdays_vote_hashes_and_quotas(database: Database) -> None:
     clock = FrozenClock(NOW)
-    anon = Anonymity(database=database, clock=clock, store=DatabaseSecrets(database), timezone="Europe/Copenhagen")
+    anon = Anonymity(
+        database=database, clock=clock, store=DatabaseSecrets(database), timezone="Europe/Copenhagen"
+    )
     day, digest = await anon.digest("question:1", "slack", "U1")
     async with database.session() as session:
         await questions.add_vote(session, scope="question:1", digest=digest, day=day)
