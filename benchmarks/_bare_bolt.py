@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import sys
 
@@ -35,6 +36,10 @@ def build() -> web.Application:
 
     @app.event("message")
     async def message(ack: AsyncAck) -> None:
+        await ack()
+
+    @app.action(re.compile(".*"))
+    async def button(ack: AsyncAck) -> None:
         await ack()
 
     async def events(request: web.Request) -> web.Response:

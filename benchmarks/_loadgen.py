@@ -1,8 +1,9 @@
 """Open-loop load generator for signed Slack requests, run in its own process by ack_latency.py.
 
 `python -m benchmarks._loadgen '<json spec>'` sends `rate` requests per second for `seconds`
-to `url`, each on its own schedule (a slow answer never delays the next request), and prints
-one JSON object: latencies, errors and how late the generator itself was (its lag).
+to `url`, each on its own schedule (a slow answer never delays the next request), taking turns
+over the request `kinds` (slash, im, button), and prints one JSON object: latencies (also by
+kind), errors and how late the generator itself was (its lag).
 
 Bodies are built and signed before the clock starts, so the generator's own CPU cost during
 the run is one HTTP request per tick.
@@ -30,7 +31,7 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from benchmarks._harness import percentile
-from tests.fakes import event_body, message_im_event, sign, slash_command_body
+from tests.fakes import block_actions_body, event_body, message_im_event, sign, slash_command_body
 
 REQUEST_TIMEOUT = 10.0  # Slack gives up after 3 s; anything still open after 10 s counts as an error
 SLACK_DEADLINE = 3.0
@@ -40,20 +41,33 @@ TIMESPEC = struct.Struct("qq")
 ANCILLARY = socket.CMSG_SPACE(TIMESPEC.size)
 
 
-def build_requests(spec: dict[str, Any], count: int, target: SplitResult) -> list[bytes]:
-    """Each request as the bytes of a whole HTTP/1.1 message to `target`, signed."""
+def build_requests(spec: dict[str, Any], count: int, target: SplitResult) -> list[tuple[str, bytes]]:
+    """Each request, with its kind, as the bytes of a whole HTTP/1.1 message to `target`, signed."""
     users = [f"UB{n:04d}" for n in range(int(spec["users"]))]
+    kinds: list[str] = spec["kinds"]
     now = int(time.time())
     built = []
     for n in range(count):
         user = users[n % len(users)]
-        if spec["kind"] == "slash":
+        kind = kinds[n % len(kinds)]
+        if kind == "slash":
             body = slash_command_body(
                 "help",
                 response_url=f"{spec['response_url']}{n}",
                 user_id=user,
                 user_name=user.lower(),
                 trigger_id=f"{n}.{now}.{uuid.uuid4().hex[:8]}",
+            )
+            content_type = "application/x-www-form-urlencoded"
+        elif kind == "button":
+            # "Show my question" on a receipt whose token is unknown: a database look-up, a reply.
+            body = block_actions_body(
+                "ask.show",
+                uuid.uuid4().hex,
+                response_url=f"{spec['response_url']}{n}",
+                user_id=user,
+                user_name=user.lower(),
+                channel_id=f"D{user}",
             )
             content_type = "application/x-www-form-urlencoded"
         else:
@@ -69,7 +83,7 @@ def build_requests(spec: dict[str, Any], count: int, target: SplitResult) -> lis
             **sign(body, secret=spec["secret"], timestamp=now),
         }
         head = f"POST {target.path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-        built.append(head.encode() + b"\r\n" + payload)
+        built.append((kind, head.encode() + b"\r\n" + payload))
     return built
 
 
@@ -176,6 +190,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
     address = (target.hostname or "127.0.0.1", target.port or 80)
     loop = asyncio.get_running_loop()
     latencies: list[float] = []
+    by_kind: dict[str, list[float]] = {kind: [] for kind in spec["kinds"]}
     read_latencies: list[float] = []
     lags: list[float] = []
     statuses: dict[str, int] = {}
@@ -184,7 +199,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
     idle = [await Connection.open(loop, address) for _ in range(WARM_CONNECTIONS)]
     opened = list(idle)
 
-    async def one(request: bytes, due: float) -> None:
+    async def one(kind: str, request: bytes, due: float) -> None:
         nonlocal late, unstamped, last_done
         lags.append(time.perf_counter() - due)
         connection = None
@@ -215,18 +230,19 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
                 received = read
             latency = (received - sent) / 1e9
             latencies.append(latency)
+            by_kind[kind].append(latency * 1000)
             read_latencies.append((read - sent) / 1e9)
             late += latency > SLACK_DEADLINE
 
     tasks = []
     cpu_start = time.process_time()
     start = time.perf_counter() + 0.05
-    for n, request in enumerate(requests):
+    for n, (kind, request) in enumerate(requests):
         due = start + n / rate
         delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(request, due)))
+        tasks.append(asyncio.create_task(one(kind, request, due)))
     send_window = time.perf_counter() - start
     await asyncio.wait(tasks, timeout=REQUEST_TIMEOUT + 5)
     gen_cpu = (time.process_time() - cpu_start) / max(time.perf_counter() - start, 1e-9)
@@ -255,6 +271,7 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
         "elapsed_s": elapsed,
         # The raw samples, so that several short runs of one server can be pooled (ack_latency.py).
         "latencies_ms": [round(latency * 1000, 4) for latency in latencies],
+        "latencies_by_kind_ms": {kind: [round(v, 4) for v in values] for kind, values in by_kind.items()},
         "read_latencies_ms": [round(latency * 1000, 4) for latency in read_latencies],
         "lags_ms": [round(lag * 1000, 4) for lag in lags],
     }

@@ -1,8 +1,8 @@
 """Resident memory of `champbot run`: idle after start, and after delivering a Slack campaign.
 
 Reads VmRSS (resident now) and VmHWM (the peak so far) from /proc/<pid>/status, and PSS (shared
-pages divided among the processes sharing them) from /proc/<pid>/smaps_rollup, of (for
-`champbot run`, summed over it and its Slack work process):
+pages divided among the processes sharing them) from /proc/<pid>/smaps_rollup, of (summed over
+a server and any children it has; `champbot run` has none):
 
 - the baseline, a bare slack-bolt AsyncApp (benchmarks/_bare_bolt.py), idle after start;
 - `champbot run` (SQLite in a temporary folder, Slack over HTTP against a FakeSlackApi in this
@@ -10,6 +10,8 @@ pages divided among the processes sharing them) from /proc/<pid>/smaps_rollup, o
   through OutboxService and delivered with CHAMPBOT_SLACK_RATE=`--rate` (the fake enforces no limit).
 
     python -m benchmarks.memory [--size 10000] [--rate 1000] [--settle 3]
+
+Targets (issue 20): `champbot run` under 150 MiB resident idle, under 250 MiB after the campaign.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from bot.domain import Platform
 from storage.engine import Database
 from tests.fakes import FakeSlackApi
 
+TARGET_MIB = {"idle": 150.0, "after": 250.0}
+
 
 def mib(kib: int) -> str:
     return f"{kib / 1024:.1f}"
@@ -56,6 +60,7 @@ async def delivered(slack: FakeSlackApi, size: int, limit_seconds: float) -> tup
 
 async def main(args: argparse.Namespace) -> None:
     readings: list[tuple[str, str, dict[str, int]]] = []
+    targets_by_row = [None, "idle", "after"]
     with tempfile.TemporaryDirectory(prefix="champbot-bench-") as folder:
         async with FakeSlackApi(token=BOT_TOKEN) as slack:
             targets = [f"U{n:05d}" for n in range(args.size)]
@@ -96,11 +101,20 @@ async def main(args: argparse.Namespace) -> None:
                 await asyncio.to_thread(bot.stop)
     baseline = readings[0][2]["VmRSS"]
     rows = [
-        [name, state, mib(m["VmRSS"]), mib(m["VmHWM"]), mib(m["Pss"]), f"{m['VmRSS'] / baseline:.1f}x"]
-        for name, state, m in readings
+        [
+            name,
+            state,
+            mib(m["VmRSS"]),
+            mib(m["VmHWM"]),
+            mib(m["Pss"]),
+            f"{m['VmRSS'] / baseline:.1f}x",
+            verdict(m["VmRSS"], target),
+        ]
+        for (name, state, m), target in zip(readings, targets_by_row, strict=True)
     ]
     print(f"## Resident memory\n\nMachine: {machine()}\n")
-    print(table(["process", "state", "VmRSS MiB", "peak (VmHWM) MiB", "PSS MiB", "RSS / bare idle"], rows))
+    headers = ["process", "state", "VmRSS MiB", "peak (VmHWM) MiB", "PSS MiB", "RSS / bare idle", "target"]
+    print(table(headers, rows))
     print(
         f"\nRead {args.settle:g} s after each state was reached. Outbox after the campaign: "
         + ", ".join(f"{k} {v}" for k, v in sorted(states.items()))
@@ -108,6 +122,13 @@ async def main(args: argparse.Namespace) -> None:
     )
     if bot.errors:
         print("\n" + "\n".join(f"- champbot log: {line}" for line in bot.errors[:8]))
+
+
+def verdict(kib: int, target: str | None) -> str:
+    if target is None:
+        return "–"
+    limit = TARGET_MIB[target]
+    return f"< {limit:g} MiB: {'**met**' if kib / 1024 < limit else '**not met**'}"
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -23,7 +22,7 @@ from aiohttp import web
 
 from bot.ai import llm_configured, llm_from_settings
 from bot.clock import Clock, SystemClock
-from bot.config import ConfigError, Settings, environment_of
+from bot.config import Settings
 from bot.core import Core
 from bot.delivery.limits import SLACK as SLACK_LIMITS
 from bot.delivery.limits import TEAMS as TEAMS_LIMITS
@@ -40,14 +39,9 @@ from storage.migrate import upgrade
 if TYPE_CHECKING:
     from botbuilder.integration.aiohttp import CloudAdapter
 
-    from handlers.slack.handoff import WorkProcess
-
 log = logging.getLogger(__name__)
 
 DRAIN_SECONDS = 10.0  # well inside the 30 s a container orchestrator waits after SIGTERM
-# The Slack work process yields a shared core to the process that acknowledges: with both at the
-# same priority, an acknowledgement could wait for the work of the requests before it.
-WORK_NICENESS = 10
 
 
 def platform_limits(settings: Settings) -> dict[Platform, PlatformLimits]:
@@ -144,7 +138,6 @@ class Server:
     runner: web.AppRunner
     port: int
     platforms: dict[str, str]
-    work_process: WorkProcess | None = None
 
 
 @asynccontextmanager
@@ -152,7 +145,6 @@ async def serve(
     settings: Settings, *, clock: Clock | None = None, features: Sequence[FeatureBuilder] = FEATURES
 ) -> AsyncIterator[Server]:
     from handlers.slack.app import SlackEdge, connect_socket_mode, web_client
-    from handlers.slack.handoff import WorkProcess, child_environment
     from handlers.teams.adapter import build_adapter, close_adapter
     from handlers.teams.bot import TeamsBot
     from handlers.web import build_web_app
@@ -164,16 +156,11 @@ async def serve(
         session = await resources.enter_async_context(aiohttp.ClientSession())
         platforms: dict[str, str] = {}
         slack_view = None
-        work_process: WorkProcess | None = None
         adapter = build_adapter(settings)
         resources.push_async_callback(close_adapter, adapter)
         register_messengers(core, settings, session, adapter)
         if settings.slack_enabled:
-            if settings.work_process and not settings.slack_app_token:
-                work_process = WorkProcess(child_environment(environment_of(settings)), core.metrics)
-                # Stopped after the web site (stack order): no request is handed over after that.
-                resources.push_async_callback(work_process.stop)
-            slack = SlackEdge(settings, core, web_client(settings, session, retry_on_429=True), work_process)
+            slack = SlackEdge(settings, core, web_client(settings, session, retry_on_429=True))
             if settings.slack_app_token:
                 socket_handler = slack.socket_mode_handler(settings.slack_app_token.get_secret_value())
                 # Closed however start-up ends: the client holds an HTTP session and a task from birth.
@@ -194,12 +181,14 @@ async def serve(
 
         leader = SchedulerLeader(core)
 
-        async def health() -> dict[str, str]:
+        async def health() -> dict[str, object]:
             ok = await core.database.ping()
             return {
                 "status": "ok" if ok else "unavailable",
                 "database": "ok" if ok else "unreachable",
                 "scheduler": leader.state,
+                # acknowledged requests waiting for or running in the lane, and how many run at once
+                "work_lane": {"held": core.lane.held, "width": core.lane.width},
             }
 
         async def teams_view(request: web.Request) -> web.StreamResponse:
@@ -225,8 +214,6 @@ async def serve(
         resources.push_async_callback(runner.cleanup)
         await web.TCPSite(runner, settings.host, settings.port).start()
         port = runner.addresses[0][1] if runner.addresses else settings.port
-        if work_process is not None:
-            work_process.start()  # after this process's own start-up, so it does not slow it down
         await leader.start()
         resources.push_async_callback(leader.stop)
         worker = start_worker(core, settings, platform_limits(settings))
@@ -242,7 +229,7 @@ async def serve(
             platforms["teams"],
             extra={"port": port, "platforms": platforms, "event_loop": loop_name(asyncio.get_running_loop())},
         )
-        yield Server(core, runner, port, platforms, work_process)
+        yield Server(core, runner, port, platforms)
 
 
 async def drain(core: Core) -> None:
@@ -271,36 +258,6 @@ async def run_forever(settings: Settings) -> None:
         settle_heap()
         await stop.wait()
     log.info("champbot stopped")
-
-
-async def run_slack_work(settings: Settings) -> None:
-    """`champbot slack-work`, the child `champbot run` hands Slack's answered requests to
-    (handlers/slack/handoff.py). It stops when its parent closes the pipe, and only then: a
-    Ctrl-C reaches the whole process group, and the parent, not the child, decides the order."""
-    from handlers.slack.app import SlackEdge, web_client
-    from handlers.slack.handoff import serve_handoffs
-    from handlers.teams.adapter import build_adapter, close_adapter
-
-    if sys.stdin.isatty() or not settings.slack_enabled or settings.slack_app_token:
-        raise ConfigError(
-            "slack-work is started by `champbot run` when Slack comes over HTTP "
-            "(SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, no SLACK_APP_TOKEN); it is not run by hand"
-        )
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_IGN)
-    if hasattr(os, "nice"):  # not on Windows
-        os.nice(WORK_NICENESS)
-    async with AsyncExitStack() as resources:
-        core = await resources.enter_async_context(open_core(settings, migrate_first=False))
-        session = await resources.enter_async_context(aiohttp.ClientSession())
-        adapter = build_adapter(settings)
-        resources.push_async_callback(close_adapter, adapter)
-        resources.push_async_callback(core.close)  # fan-outs the work started
-        resources.push_async_callback(drain, core)  # unwinds first
-        register_messengers(core, settings, session, adapter)
-        edge = SlackEdge(settings, core, web_client(settings, session, retry_on_429=True))
-        settle_heap()
-        await serve_handoffs(edge.work_on, core.lane.submit)
 
 
 async def run_console(

@@ -49,8 +49,6 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "folder", nargs="?", help="a folder in the content/ format, e.g. $CHAMPBOT_CONTENT_DIR"
     )
-    # Not for people: the process `champbot run` hands Slack's answered requests to.
-    commands.add_parser("slack-work")
     outbox_parser = commands.add_parser("outbox", help="the delivery outbox")
     outbox_commands = outbox_parser.add_subparsers(dest="outbox_command", required=True, metavar="ACTION")
     status = outbox_commands.add_parser("status", help="messages by state and platform, and failure reasons")
@@ -74,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command in {"run", "console"}:
             _check_content(settings)  # before the database is touched: a bad lesson stops start-up
-        loop_factory = server_loop_factory() if args.command in {"run", "slack-work"} else None
+        loop_factory = server_loop_factory() if args.command == "run" else None
         with asyncio.Runner(loop_factory=loop_factory) as runner:
             return runner.run(_dispatch(args, settings))
     except KeyboardInterrupt:
@@ -95,9 +93,6 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.command == "run":
         await app.run_forever(settings)
-        return 0
-    if args.command == "slack-work":
-        await app.run_slack_work(settings)
         return 0
     if args.command == "console":
         await app.run_console(

@@ -62,8 +62,6 @@ class Settings(BaseSettings):
     teams_rate: float = Field(50.0, gt=0, le=1000, validation_alias=_env("CHAMPBOT_TEAMS_RATE"))
     outbox_concurrency: int = Field(16, ge=1, le=256, validation_alias=_env("CHAMPBOT_OUTBOX_CONCURRENCY"))
     work_concurrency: int = Field(4, ge=1, le=256, validation_alias=_env("CHAMPBOT_WORK_CONCURRENCY"))
-    # Slack's HTTP requests are answered here and worked on in a second process (handlers/slack/handoff.py).
-    work_process: bool = Field(True, validation_alias=_env("CHAMPBOT_WORK_PROCESS"))
     outbox_max_attempts: int = Field(8, ge=1, le=100, validation_alias=_env("CHAMPBOT_OUTBOX_MAX_ATTEMPTS"))
     outbox_lease_seconds: float = Field(
         300.0, ge=1, le=3600, validation_alias=_env("CHAMPBOT_OUTBOX_LEASE_SECONDS")
@@ -156,23 +154,6 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
-
-
-def environment_of(settings: Settings) -> dict[str, str]:
-    """The variables that give another process these same settings, secrets included (it is ours:
-    a child started with this environment reads them back with `load_settings`)."""
-    variables = {}
-    for name, value in settings.model_dump().items():
-        if value is None:
-            continue
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        elif isinstance(value, list):
-            value = ",".join(value)
-        elif isinstance(value, bool):
-            value = "true" if value else "false"
-        variables[str(_ALIASES[name])] = str(value)
-    return variables
 
 
 _ALIASES = {

@@ -12,7 +12,8 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.inbound = Counter(
             "champbot_inbound_requests",
-            "Inbound platform requests by outcome",
+            "Inbound platform requests by how they were answered (ok, rejected, error, unhandled), and"
+            " work after an acknowledgement that did not end well (duplicate, failed)",
             ("platform", "outcome"),
             registry=self.registry,
         )

@@ -74,5 +74,5 @@ class WorkLane:
             self._empty.clear()
         else:
             self._empty.set()
-        if self._gauge is not None:  # shared with the Slack work process's count (handoff.py)
+        if self._gauge is not None:
             self._gauge.inc(change)

@@ -14,9 +14,11 @@ from bot.metrics import Metrics
 log = logging.getLogger(__name__)
 
 View = Callable[[web.Request], Awaitable[web.StreamResponse]]
-HealthCheck = Callable[[], Awaitable[dict[str, str]]]
+HealthCheck = Callable[[], Awaitable[dict[str, object]]]
 Refresh = Callable[[], Awaitable[None]]
 
+# An edge names the outcome of a request it answered 200 without acting on it ("unhandled").
+OUTCOME = web.ResponseKey("outcome", str)
 MAX_BODY = 1024 * 1024  # Slack and Teams payloads are far smaller; anything bigger is not theirs
 
 
@@ -42,20 +44,24 @@ def json_activity_guard(view: View) -> View:
 
 
 def measured(platform: str, view: View, metrics: Metrics) -> View:
-    """Counts each inbound request by outcome and times how long until it was answered (the ack)."""
+    """Counts each inbound request by outcome and times how long until it was answered (the ack).
+    An edge may name the outcome of a request it answered 200 without acting on it
+    (`response[OUTCOME] = "unhandled"`), so that it is never counted as ok."""
 
     async def timed(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
         status = 500
+        named: str | None = None
         try:
             response = await view(request)
             status = response.status
+            named = response.get(OUTCOME)
             return response
         except web.HTTPException as error:
             status = error.status
             raise
         finally:
-            outcome = "ok" if status < 400 else "rejected" if status < 500 else "error"
+            outcome = named or ("ok" if status < 400 else "rejected" if status < 500 else "error")
             metrics.inbound.labels(platform, outcome).inc()
             metrics.ack_seconds.labels(platform).observe(time.perf_counter() - started)
 

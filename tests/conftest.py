@@ -110,9 +110,6 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "locale": "en",
         "timezone": "Europe/Copenhagen",
         "leader_retry_seconds": 1.0,
-        # Work after Slack's answer stays in this process, on the test's frozen clock; the work
-        # process has its own tests (test_slack_work_process.py).
-        "work_process": False,
     }
     values.update(overrides)
     return Settings(**values)

@@ -18,7 +18,6 @@ from bot.questions import anonymity
 from bot.questions.anonymity import (
     Anonymity,
     DatabaseSecrets,
-    MemorySecrets,
     keyed_digest,
     new_token,
     random_delay,
@@ -57,13 +56,17 @@ def test_the_separator_keeps_scope_and_person_apart() -> None:
     )
 
 
-async def test_memory_secrets_live_one_day_and_are_random_not_configured() -> None:
-    first, other_process = MemorySecrets(), MemorySecrets()
-    today = await first.secret_for("2026-11-24")
-    assert today == await first.secret_for("2026-11-24") and len(today) == 32
-    assert today != await other_process.secret_for("2026-11-24")  # nothing derives it from configuration
-    tomorrow = await first.secret_for("2026-11-25")
-    assert tomorrow != today and today not in vars(first).values()
+async def test_the_days_secret_is_random_not_configured_and_survives_a_restart_within_the_day(
+    database: Database, database_url: str
+) -> None:
+    today = await DatabaseSecrets(database).secret_for("2026-11-24")
+    assert len(today) == 32 and today != bytes(32)
+    restarted = Database(database_url)  # a new process: nothing in memory, the same database
+    try:
+        assert await DatabaseSecrets(restarted).secret_for("2026-11-24") == today
+    finally:
+        await restarted.close()
+    assert await DatabaseSecrets(database).secret_for("2026-11-25") != today  # a new random one each day
 
 
 async def test_replicas_share_the_days_secret_through_the_database_and_it_is_deleted_the_next_day(
@@ -77,15 +80,15 @@ async def test_replicas_share_the_days_secret_through_the_database_and_it_is_del
     assert days == ["2026-11-25"]
 
 
-def test_postgresql_shares_the_secret_and_sqlite_keeps_it_in_memory(database_url: str) -> None:
-    db = Database(database_url)
-    expected = MemorySecrets if database_url.startswith("sqlite") else DatabaseSecrets
-    assert isinstance(store_for(db), expected)
+def test_sqlite_and_postgresql_both_keep_the_secret_in_the_database(database_url: str) -> None:
+    assert isinstance(store_for(Database(database_url)), DatabaseSecrets)
 
 
 async def test_a_new_day_deletes_yesterdays_vote_hashes_and_quotas(database: Database) -> None:
     clock = FrozenClock(NOW)
-    anon = Anonymity(database=database, clock=clock, store=MemorySecrets(), timezone="Europe/Copenhagen")
+    anon = Anonymity(
+        database=database, clock=clock, store=DatabaseSecrets(database), timezone="Europe/Copenhagen"
+    )
     day, digest = await anon.digest("question:1", "slack", "U1")
     async with database.session() as session:
         await questions.add_vote(session, scope="question:1", digest=digest, day=day)

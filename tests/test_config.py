@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import ConfigError, environment_of, load_settings
+from bot.config import ConfigError, load_settings
 from bot.domain import Platform
 from tests.cli import champbot
 
@@ -69,20 +69,3 @@ def test_the_command_line_reports_bad_configuration_without_a_traceback() -> Non
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("champbot: invalid configuration: PORT:")
-
-
-def test_a_child_started_with_the_environment_of_some_settings_reads_the_same_settings(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """`champbot run` passes its settings (overrides and secrets included) to its Slack work process."""
-    settings = load_settings(
-        admins=["slack:UADMIN", "teams:29:1"],
-        slack_bot_token="xoxb-1",
-        slack_signing_secret="s3cret",
-        teams_tenants=["t1", "t2"],
-        work_process=False,
-        qa_max_delay=0,
-    )
-    for name, value in environment_of(settings).items():
-        monkeypatch.setenv(name, value)
-    assert load_settings() == settings

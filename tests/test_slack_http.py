@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from typing import Any
 
@@ -236,13 +238,9 @@ async def test_the_bot_joining_a_channel_is_remembered_for_later_posts(
 ) -> None:
     body = event_body(member_joined_channel_event("UBOT", "CQUESTIONS"))
     assert await post_event(http, server, signer, body) == 200
-    await slack_api.wait_for("users.info")
+    await asyncio.wait_for(server.core.lane.idle(), 10)  # the work after the ack is done
     async with server.core.database.session() as session:
-        for _ in range(200):  # the lazy listener commits right after users.info; give it the loop
-            record = await conversations.conversation(session, platform="slack", conversation_id="CQUESTIONS")
-            if record is not None:
-                break
-            await session.commit()
+        record = await conversations.conversation(session, platform="slack", conversation_id="CQUESTIONS")
     assert record is not None and record.kind == "channel"
 
 
@@ -257,7 +255,7 @@ async def test_opening_app_home_publishes_the_persons_help(
 
 
 def forgeable(kind: str, slack: FakeSlackApi) -> tuple[str, str]:
-    """A slash command (Bolt verifies it) or an event callback (answered before Bolt's dispatch)."""
+    """A slash command or an event callback: Bolt verifies both the same way, once."""
     if kind == "slash":
         return slash_command_body(
             "help", response_url=slack.response_url()
@@ -312,12 +310,46 @@ async def test_an_event_nothing_listens_to_is_still_answered_200_so_slack_does_n
     server: Server, http: aiohttp.ClientSession, signer: SlackRequestFactory, slack_api: FakeSlackApi
 ) -> None:
     """Bolt answers 404 to an event without a listener; Slack would retry it three times and, after
-    enough failures, turn the app's events off. A signed event is answered before Bolt sees it."""
+    enough failures, turn the app's events off. Such a request is answered 200 and counted as
+    unhandled, never as ok."""
     reaction = {"type": "reaction_added", "user": "U1", "reaction": "tada", "event_ts": "1700000000.000100"}
     assert await post_event(http, server, signer, event_body(reaction)) == 200
     assert await post_event(http, server, signer, '{"type": "event_callback"}') == 200  # no event in it
+    other = slash_command_body("hello", response_url=slack_api.response_url(), command="/other")
+    async with http.post(
+        f"{base_url(server)}/slack/events", data=other, headers=signer.headers_for(other)
+    ) as response:
+        assert response.status == 200
     await server.core.lane.idle()
-    assert slack_api.calls_to("chat.postMessage") == []
+    assert slack_api.calls_to("chat.postMessage") == [] and slack_api.calls_to("response_url") == []
+    counted = server.core.metrics.exposition().decode()
+    assert 'champbot_inbound_requests_total{outcome="unhandled",platform="slack"} 3.0' in counted
+    assert 'champbot_inbound_requests_total{outcome="ok",platform="slack"}' not in counted
+
+
+async def test_work_that_fails_after_the_ack_is_logged_and_counted_as_failed_not_ok(
+    server: Server,
+    http: aiohttp.ClientSession,
+    signer: SlackRequestFactory,
+    slack_api: FakeSlackApi,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken(*_args: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(server.core, "handle_command", broken)
+    body = slash_command_body("whoami", response_url=slack_api.response_url())
+    async with http.post(
+        f"{base_url(server)}/slack/events", data=body, headers=signer.headers_for(body)
+    ) as response:
+        assert response.status == 200  # Slack had its answer before the work began
+    await server.core.lane.idle()
+    counted = server.core.metrics.exposition().decode()
+    assert 'champbot_inbound_requests_total{outcome="failed",platform="slack"} 1.0' in counted
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.getMessage() for r in failures] == ["work on an acknowledged Slack request failed"]
+    assert slack_api.calls_to("response_url") == []
 
 
 async def test_garbage_bodies_get_a_4xx_not_a_500(

@@ -7,12 +7,13 @@ import logging
 
 import aiohttp
 import pytest
+import slack_sdk.signature
 
 from bot.app import serve
 from bot.metrics import Metrics
 from bot.worklane import WorkLane
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, base_url, make_settings, slack_settings
-from tests.fakes import FakeSlackApi, SlackRequestFactory, slash_command_body
+from tests.fakes import FakeSlackApi, SlackRequestFactory, sign, slash_command_body
 
 
 async def test_no_more_than_width_pieces_run_at_once_and_the_rest_wait_their_turn() -> None:
@@ -114,6 +115,8 @@ async def test_slash_commands_are_acknowledged_while_their_work_waits_in_the_lan
         assert slack_api.arrived["users.info"] == 2 and server.core.lane.held == 5
         async with http.get(f"{base_url(server)}/metrics") as response:
             assert "champbot_work_after_ack 5.0" in await response.text()
+        async with http.get(f"{base_url(server)}/healthz") as response:
+            assert (await response.json())["work_lane"] == {"held": 5, "width": 2}
         assert slack_api.calls_to("response_url") == []
         gate.set()
         await slack_api.wait_for("response_url", 5)
@@ -155,3 +158,42 @@ async def test_on_shutdown_acknowledged_work_finishes_before_the_database_closes
     gate.set()  # … and the work, let go now, still has its database and its HTTP session
     await asyncio.wait_for(stopping, 30)
     assert "quinn" in str((await slack_api.wait_for("response_url", 1))[0].args)
+
+
+async def test_a_request_that_waited_six_minutes_in_the_lane_is_still_worked_on(
+    database_url: str, slack_api: FakeSlackApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slack's signature is good for 5 minutes. A command verified at arrival, then held in the
+    lane for six (one slot, taken by a command whose users.info hangs), is still answered: nothing
+    verifies it a second time."""
+    slack_time = [1_790_000_000.0]  # what Slack's signature check takes for "now"
+    monkeypatch.setattr(slack_sdk.signature.Clock, "now", lambda _self: slack_time[0])
+    signer = SlackRequestFactory(SIGNING_SECRET, clock=lambda: int(slack_time[0]))
+    settings = slack_settings(database_url, slack_api, work_concurrency=1)
+    slack_api.add_user("UL0", "first")
+    slack_api.add_user("UL1", "waiting")
+    gate = slack_api.hold("users.info")
+    async with serve(settings) as server, aiohttp.ClientSession() as http:
+        url = f"{base_url(server)}/slack/events"
+        for n, user in enumerate(("UL0", "UL1")):
+            body = slash_command_body("whoami", response_url=slack_api.response_url(str(n)), user_id=user)
+            async with http.post(url, data=body, headers=signer.headers_for(body)) as response:
+                assert response.status == 200
+        await slack_api.wait_for_arrivals("users.info", 1)
+        assert server.core.lane.held == 2
+        arrived = int(slack_time[0])
+        slack_time[0] += 6 * 60
+        late = slash_command_body("whoami", response_url=slack_api.response_url("late"), user_id="UL1")
+        signed_then = {"Content-Type": "application/x-www-form-urlencoded"} | sign(
+            late, secret=SIGNING_SECRET, timestamp=arrived
+        )
+        async with http.post(url, data=late, headers=signed_then) as response:
+            assert response.status == 401  # a signature of that moment, checked now, is refused
+        gate.set()
+        replies = await slack_api.wait_for("response_url", 2)
+        await asyncio.wait_for(server.core.lane.idle(), 10)
+    assert len(slack_api.calls_to("response_url")) == 2
+    shown = " ".join(str(call.args) for call in replies)
+    assert "first" in shown.lower() and "waiting" in shown.lower()
+    counted = server.core.metrics.exposition().decode()
+    assert 'outcome="failed"' not in counted

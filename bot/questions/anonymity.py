@@ -5,9 +5,10 @@ Why each piece exists:
   storing who they are. An HMAC of the person's id under a secret that exists only for that day
   does it: while the day lasts the hash repeats; when the secret is deleted nobody — not with the
   database, not with the configuration — can recompute whose hash is whose.
-- The secret is random (``secrets.token_bytes``), never derived from configuration and never
-  logged. On SQLite (one process) it lives in memory; on PostgreSQL, where several replicas must
-  agree, it is stored for that day only and deleted by the first call of the next day.
+- The secret is random, never derived from configuration and never logged. It lives in the
+  database, on SQLite as on PostgreSQL, for that day only: every process of a deployment (replicas,
+  a console next to `champbot run`) counts under the same secret, a restart within the day keeps
+  it, and the first call of the next day deletes it with that day's hashes.
 - A follow-up needs the asker again without any stored identity: a random token in their private
   receipt is the capability; the database keeps only its SHA-256.
 """
@@ -58,21 +59,9 @@ class SecretStore(Protocol):
         ...
 
 
-class MemorySecrets:
-    """One process: the secret never leaves memory, and yesterday's is dropped at the first use today."""
-
-    def __init__(self) -> None:
-        self._day = ""
-        self._secret = b""
-
-    async def secret_for(self, day: str) -> bytes:
-        if day != self._day:
-            self._day, self._secret = day, secrets.token_bytes(32)
-        return self._secret
-
-
 class DatabaseSecrets:
-    """Several replicas: the day's secret is shared through one row, deleted when the day is over."""
+    """The day's secret, shared by every process through one row and deleted when the day is over.
+    Each process keeps a copy for the day; all of them read the same row, so the copies agree."""
 
     def __init__(self, database: Database) -> None:
         self._db = database
@@ -114,8 +103,9 @@ class Anonymity:
 
 
 def store_for(database: Database) -> SecretStore:
-    """Memory on SQLite (one process); the database, for the day only, on PostgreSQL (replicas)."""
-    return MemorySecrets() if database.is_sqlite else DatabaseSecrets(database)
+    """The database, for the day only, whichever database it is: a secret held in one process's
+    memory would let a second process, or the same one restarted, count everyone afresh."""
+    return DatabaseSecrets(database)
 
 
 def visible_time(now: datetime, max_delay_seconds: float) -> datetime:

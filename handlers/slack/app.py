@@ -1,26 +1,27 @@
 """Bolt listeners: Slack payloads in, neutral events to the core, Block Kit back out.
 
-Every request is answered before its work starts. A signed event callback gets its 200 before
-Bolt dispatches it (see `SlackEdge.handle`). Every other listener acks first and works after: it
-calls `ack()`, hands the work over and returns; Bolt (`process_before_response=True`) then
-answers Slack, and once that answer is written the work takes its turn in the core's work lane.
-Slack's 3-second deadline never depends on the database or the Web API, and a burst of requests
-never queues the next acknowledgement behind all of their work. (Bolt's lazy listeners would also
-ack first, but deep-copy each request; in a long-running server that copy was a quarter of the
-CPU per request. Its other mode polls for `ack()` every 10 ms.)
+Each request is verified once and dispatched through Bolt once. Every listener acknowledges
+(`await ack()`, or Bolt's own acknowledgement of an event) and hands its work to the core's
+bounded work lane, then returns; with `process_before_response=True` Bolt answers Slack as soon
+as the listener returns, so Slack's 3-second deadline never depends on the database or the Web
+API, and a burst of requests waits on the lane's semaphore, not in front of the next
+acknowledgement. The work runs on what was verified at arrival: however long it waits in the
+lane, nothing checks Slack's 5-minute timestamp window again.
 
-With a `WorkProcess` (`champbot run` starts one unless CHAMPBOT_WORK_PROCESS=false), the work
-after the answer is not done here at all: the answered request goes to the work process, whose
-own SlackEdge dispatches it again (`work_on`). See handlers/slack/handoff.py.
+Why not Bolt's lazy listeners: they deep-copy every request (a quarter of a request's CPU in a
+long-running server), and their work would not go through the bounded lane.
+
+What becomes of the work is counted in `champbot_inbound_requests_total{platform="slack"}`:
+a request nothing listens to is acknowledged 200 (so Slack does not retry it) and counted as
+"unhandled"; work that raises is logged and counted as "failed"; an event Slack sent again is
+"duplicate".
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Coroutine, Sequence
-from contextvars import ContextVar
 from typing import Any, cast
 
 import aiohttp
@@ -28,11 +29,11 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
-from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -51,19 +52,19 @@ from bot.events import (
 )
 from bot.messages import Message, Reply
 from handlers.slack import render
-from handlers.slack.handoff import RawRequest, WorkProcess
 from handlers.slack.profiles import ProfileCache
 from handlers.slack.tiers import TieredWebClient
+from handlers.web import OUTCOME
 
 log = logging.getLogger(__name__)
 
 ANY = re.compile(".*")
 Work = Coroutine[Any, Any, object]
-# The work a listener handed over while Bolt dispatched the current HTTP request.
-_AFTER_ACK: ContextVar[list[Work] | None] = ContextVar("after_ack", default=None)
 REPLY_SUBTYPES = {None, "thread_broadcast", "file_share"}  # a reply, also sent to the channel, or with a file
 TIMESTAMP = "X-Slack-Request-Timestamp"
 ASK_SHORTCUT = "ask.shortcut"  # the callback id of the "Ask anonymously" shortcut in the manifest
+UNHANDLED = "unhandled"  # a verified request no listener takes
+CONTEXT_OUTCOME = "champbot_outcome"  # where `_on_error` leaves that outcome for `handle`
 
 
 # The Slack SDKs log every request and response body at DEBUG. A receipt is a DM to the asker
@@ -105,16 +106,13 @@ def web_client(settings: Settings, session: aiohttp.ClientSession, *, retry_on_4
 class SlackEdge:
     """Owns the Bolt app; translates each Slack payload into one neutral event."""
 
-    def __init__(
-        self, settings: Settings, core: Core, client: AsyncWebClient, work_process: WorkProcess | None = None
-    ) -> None:
+    def __init__(self, settings: Settings, core: Core, client: AsyncWebClient) -> None:
         self._core = core
-        self._work_process = work_process
         self._lane = core.lane
         self._client = client
         self._profiles = ProfileCache(client)
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
-        self._verifier = SignatureVerifier(secret) if secret else None
+        self._verifies = secret is not None
         bolt_logger = logging.getLogger("slack_bolt")
         bolt_logger.addFilter(_CLIENT_WINS)  # adding the same filter again is a no-op
         self.app = AsyncApp(
@@ -125,6 +123,9 @@ class SlackEdge:
             # Bolt answers Slack when the listener returns; ours return right after ack(), and the
             # work goes on in the lane. (With False, Bolt would poll for ack() every 10 ms.)
             process_before_response=True,
+            # A request no listener takes reaches `_on_error`, which acknowledges it, instead of
+            # Bolt's 404 (which makes Slack retry an event) and its warning that quotes the payload.
+            raise_error_for_unhandled_request=True,
             logger=bolt_logger,
         )
         self._register()
@@ -141,105 +142,68 @@ class SlackEdge:
         app.view_submission(ANY)(self._on_view_submission)
         app.view_closed(ANY)(_ack)
         app.shortcut(ASK_SHORTCUT)(self._on_ask_shortcut)
+        app.error(self._on_error)
 
-    async def _once(self, work: Work) -> bool:
-        """Work, dropped when it is an event Slack sent before (X-Slack-Retry-Num): the retry has
-        its 200 already, and the core stops at the look-up of the speaker, which claims the event
-        id (see `Delivery`). Commands and buttons carry no event id and always go through."""
+    def _count(self, outcome: str) -> None:
+        self._core.metrics.inbound.labels("slack", outcome).inc()
+
+    async def _on_error(
+        self, error: Exception, body: dict[str, Any], request: AsyncBoltRequest
+    ) -> BoltResponse | None:
+        """A verified request nothing listens to is answered 200, logged by its type alone, and
+        counted as unhandled; a listener that raised is logged and counted as failed (Bolt then
+        answers 500). A signed body that is no Slack payload at all (no type, no command) is a 400."""
+        if isinstance(error, BoltUnhandledRequestError):
+            if not body.get("type") and not body.get("command"):
+                return BoltResponse(status=400, body='{"error": "body is not a Slack payload"}')
+            log.info("no listener for a Slack %s request", _kind(body))
+            if request.mode == "socket_mode":
+                self._count(UNHANDLED)
+            else:  # over HTTP, `measured` counts each request once, by the outcome `handle` names
+                request.context[CONTEXT_OUTCOME] = UNHANDLED
+            return BoltResponse(status=200, body="")
+        log.error("a Slack listener failed on a %s request", _kind(body), exc_info=error)
+        self._count("failed")
+        return None
+
+    def _after_ack(self, work: Work) -> None:
+        """The listener has acknowledged; the work waits for its turn in the lane."""
+        self._lane.submit(self._once(work))
+
+    async def _once(self, work: Work) -> None:
+        """Work, counted by what became of it. An event Slack sent before (X-Slack-Retry-Num) stops
+        at the look-up of the speaker, which claims the event id (see `Delivery`): the retry had
+        its 200 already. Commands and buttons carry no event id and always go through."""
         try:
             await work
         except AlreadyHandled:
-            self._core.metrics.inbound.labels("slack", "duplicate").inc()
-            return False
-        return True
+            self._count("duplicate")
+        except Exception:
+            log.exception("work on an acknowledged Slack request failed")
+            self._count("failed")
 
     def socket_mode_handler(self, app_token: str) -> AsyncSocketModeHandler:
         return AsyncSocketModeHandler(self.app, app_token)
 
     async def handle(self, request: web.Request) -> web.Response:
-        """The aiohttp view for POST /slack/events.
-
-        A signed event callback is answered 200 at once, and Bolt dispatches it afterwards in the
-        work lane: Slack only needs to know it arrived, and Bolt's middleware and listener
-        matching (about half of a bare Bolt app's acknowledgement) then wait for the work lane
-        instead of standing between Slack and its answer. Anything else (slash commands,
-        interactivity, URL verification, a bad signature) is dispatched by Bolt first: the
-        listener's ack() makes the answer, and the work it handed over starts once that answer
-        is written. With a work process, all of that work is done there instead (`work_on`)."""
+        """The aiohttp view for POST /slack/events: Bolt verifies and dispatches the request once,
+        and the listener's ack() makes the answer."""
         try:
             body = await request.text()
         except UnicodeDecodeError:
             return _not_slack()
-        if self._verifier is not None and not request.headers.get(TIMESTAMP, "0").isdecimal():
+        if self._verifies and not request.headers.get(TIMESTAMP, "0").isdecimal():
             # Bolt's own check would fail on it with a 500 and a traceback
             return web.json_response({"error": "invalid request timestamp"}, status=401)
-        raw = RawRequest(dict(request.headers), request.query_string, body)
-        if self._is_signed_event_callback(request, body):
-            return await self._answer_then(request, web.Response(), raw, [self.work_on(raw)])
-        try:
-            bolt_request = _bolt_request(raw)
-        except ValueError:  # Bolt parses before verifying; a broken body is a 400
+        headers = cast(dict[str, str | Sequence[str]], dict(request.headers))
+        try:  # Bolt parses the body before it verifies anything
+            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)
+        except ValueError:
             return _not_slack()
-        held, bolt_response = await self._dispatch(bolt_request)
-        response = await to_aiohttp_response(bolt_response)
-        if not held:
-            return response
-        return await self._answer_then(request, response, raw, held)
-
-    def _is_signed_event_callback(self, request: web.Request, body: str) -> bool:
-        if self._verifier is None or request.content_type != "application/json":
-            return False
-        headers = request.headers
-        if not self._verifier.is_valid(body, headers.get(TIMESTAMP), headers.get("X-Slack-Signature")):
-            return False  # Bolt answers it: 401
-        try:
-            payload = json.loads(body)
-        except ValueError:  # Bolt answers it: 400
-            return False
-        return isinstance(payload, dict) and payload.get("type") == "event_callback"
-
-    async def _answer_then(
-        self, request: web.Request, response: web.Response, raw: RawRequest, work: list[Work]
-    ) -> web.Response:
-        """The answer is on the wire before the first piece of work starts: in the work process,
-        which dispatches `raw` again, or else here."""
-        try:
-            await response.prepare(request)
-            await response.write_eof()
-        finally:
-            handed_over = self._work_process is not None and self._work_process.send(raw)
-            for piece in work:
-                if handed_over:
-                    piece.close()  # never started: the work process does it
-                else:
-                    self._lane.submit(self._once(piece))
+        response = await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+        if CONTEXT_OUTCOME in bolt_request.context:
+            response[OUTCOME] = bolt_request.context[CONTEXT_OUTCOME]
         return response
-
-    async def _dispatch(self, bolt_request: AsyncBoltRequest) -> tuple[list[Work], BoltResponse]:
-        """Bolt runs the listener; the work the listener handed over comes back unstarted."""
-        held: list[Work] = []
-        token = _AFTER_ACK.set(held)
-        try:
-            return held, await self.app.async_dispatch(bolt_request)
-        finally:
-            _AFTER_ACK.reset(token)
-
-    async def work_on(self, raw: RawRequest) -> bool:
-        """A request already answered (an event here, or anything in the work process): Bolt
-        verifies and dispatches it again, its ack() going nowhere, and the listener's work runs
-        at once, in the lane slot this call already holds. False: an event Slack sent before."""
-        held, _ = await self._dispatch(_bolt_request(raw))
-        outcomes = [await self._once(work) for work in held]  # one listener per request: at most one
-        return all(outcomes)
-
-    def _after_ack(self, work: Work) -> None:
-        """Over HTTP, work starts once the answer to Slack is written (see `handle`); in Socket
-        Mode, Bolt sends the acknowledgement itself, so the work goes to the lane at once."""
-        held = _AFTER_ACK.get()
-        if held is None:
-            self._lane.submit(self._once(work))
-        else:
-            held.append(work)
 
     async def _origin(
         self,
@@ -261,8 +225,7 @@ class SlackEdge:
         delivery = Delivery(event_id) if event_id else None
         return Origin(actor, conversation, trigger_id=trigger_id, delivery=delivery)
 
-    # Listeners: each one only acks, filters what needs no I/O, and hands the rest to the work
-    # lane (a command's or a button's listener runs before Slack has its answer; an event's after).
+    # Listeners: each one only acks, filters what needs no I/O, and hands the rest to the work lane.
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
@@ -460,14 +423,19 @@ async def connect_socket_mode(handler: AsyncSocketModeHandler) -> None:
     await handler.connect_async()
 
 
-def _bolt_request(raw: RawRequest) -> AsyncBoltRequest:
-    """Bolt parses the body here, before it verifies anything: a broken body raises ValueError."""
-    headers = cast(dict[str, str | Sequence[str]], raw.headers)  # Bolt copies them; no copy here
-    return AsyncBoltRequest(body=raw.body, query=raw.query, headers=headers)
-
-
 def _not_slack() -> web.Response:
     return web.json_response({"error": "body is not a Slack payload"}, status=400)
+
+
+def _kind(body: dict[str, Any]) -> str:
+    """What sort of request it was, without a word of what anyone wrote."""
+    if "command" in body:
+        return "slash command"
+    kind = str(body.get("type", "unknown"))
+    event = body.get("event")
+    if isinstance(event, dict):
+        kind = f"{kind} ({event.get('type', 'unknown')})"
+    return kind
 
 
 async def _ack(ack: AsyncAck) -> None:
