@@ -152,7 +152,7 @@ def best_match(text: str, candidates: list[Question], threshold: float = SAME_TH
 
 
 def helpful_actions(catalog: Catalog, locale: str, question_id: int) -> Actions:
-    """The one-tap "Helpful? yes / no" under a published answer (Q's renderer adds it)."""
+    """The one-tap "Helpful? yes / no" under a published answer (the question renderer adds it)."""
     return Actions(
         (
             Button(catalog.string(locale, "qaloop.helpful_yes"), "qahours.helpful", f"{question_id}:yes"),

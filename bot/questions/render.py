@@ -26,7 +26,7 @@ def question_message(
     catalog: Catalog, locale: str, *, question_id: int, number: int, text: str, votes: int, status: str
 ) -> Message:
     """The anonymous question as posted: number, words, +1 count, status, and the buttons."""
-    if status == "merged":  # H: a repeat merged into an earlier question (named in its thread)
+    if status == "merged":  # a repeat merged into an earlier question (named in its thread)
         return Message(
             (
                 Section(catalog.text(locale, "question.title", number=number)),
@@ -166,7 +166,7 @@ def published_draft(
 
 
 def _with_helpful(catalog: Catalog, locale: str, message: Message, question_id: int | None) -> Message:
-    """Adds "Helpful? yes / no" under a published answer (H: closing the loop)."""
+    """Adds "Helpful? yes / no" under a published answer (closing the loop with the asker)."""
     if question_id is None:
         return message
     from bot.questions.loop import helpful_actions  # loop imports storage; render stays import-light

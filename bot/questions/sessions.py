@@ -35,7 +35,7 @@ REMIND_BEFORE = timedelta(hours=24)
 ESCALATION_WINDOW = timedelta(days=7)
 MAX_LISTED = 15
 
-# Called when a session opens, to post the questions that waited for it (Q's service).
+# Called when a session opens, to post the questions that waited for it (the question service).
 ReleaseQueued = Callable[[Platform], Awaitable[int]]
 
 
@@ -66,7 +66,7 @@ class TickReport:
 
 
 class QuestionHours:
-    """Sessions and the schedule; Q's ask flow asks `accepting()` and registers `release_queued`."""
+    """Sessions and the schedule; the ask flow asks `accepting()` and registers `release_queued`."""
 
     def __init__(
         self,
@@ -89,7 +89,7 @@ class QuestionHours:
         self._release_queued: ReleaseQueued | None = None
 
     def on_open(self, release_queued: ReleaseQueued) -> None:
-        """Q's service registers how to post the questions that were queued for the next session."""
+        """The question service registers how to post the questions that were queued for the next session."""
         self._release_queued = release_queued
 
     # --- what the ask flow needs --------------------------------------------------------------
