@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.messages import Actions, Button, Form, Input, Message, Note, Section
-from bot.parsing import ChannelArg, UserArg, Word, parse
+from bot.parsing import ChannelArg, UserArg, Word, parse, tokenize
 from bot.text import ChannelLink, Markup, MentionUser, Text, UserText
 from handlers.console import render as console
 from handlers.console.shell import to_neutral
@@ -30,6 +30,17 @@ def test_slack_escaped_people_and_channels_become_arguments() -> None:
 
 def test_the_rest_of_the_line_is_kept_verbatim_for_free_text_commands() -> None:
     assert parse("  ask   Will AI  take my job?  ").rest == "Will AI  take my job?"
+
+
+@given(st.text(alphabet="ab <>@#|:-\n\t", max_size=40))
+def test_one_tokenizer_the_command_and_its_tokens_agree_and_tokens_point_at_their_text(text: str) -> None:
+    tokens = tokenize(text)
+    parsed = parse(text)
+    args = tuple(token.arg for token in tokens)
+    assert args == ((Word(parsed.name), *parsed.args) if parsed.name else parsed.args)
+    for token in tokens:
+        typed = text[token.start : token.end]
+        assert typed.strip() and (not isinstance(token.arg, Word) or typed == token.arg.text)
 
 
 def test_teams_ids_with_colons_survive() -> None:

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.campaigns.errors import CampaignInputError
-from bot.campaigns.tokens import Token
-from bot.parsing import ChannelArg, UserArg
+from bot.parsing import ChannelArg, Token, UserArg
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 EVERYONE_WORDS = {"everyone", "alle"}

@@ -23,7 +23,6 @@ from bot.campaigns.fanout import AudienceUnavailable, FanOutService, campaign_ke
 from bot.campaigns.lessons import Lessons
 from bot.campaigns.progress import Counts, view
 from bot.campaigns.request import ScheduleRequest, parse_schedule
-from bot.campaigns.tokens import tokenize
 from bot.campaigns.watch import ProgressWatchers
 from bot.clock import Clock
 from bot.context import CommandContext, UsageError
@@ -31,7 +30,7 @@ from bot.delivery.outbox import OutboxService
 from bot.domain import Platform
 from bot.i18n import Catalog
 from bot.messages import Message, MessageRef, Reply, Section
-from bot.parsing import Word
+from bot.parsing import Word, tokenize
 from bot.ports import DeliveryError, Messengers
 from bot.text import ChannelLink, Markup, Text, UserText
 from storage import campaigns as store

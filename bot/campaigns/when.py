@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.campaigns.errors import CampaignInputError
-from bot.campaigns.tokens import Token
+from bot.parsing import Token
 
 # The first place on earth to reach a wall-clock time (UTC+14): a `local` occurrence is fanned
 # out then, each person's message held back until their own time.
