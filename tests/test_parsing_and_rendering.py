@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bot.messages import Actions, Button, Form, Input, Message, Note, Section
 from bot.parsing import ChannelArg, UserArg, Word, parse, tokenize
-from bot.text import ChannelLink, Markup, MentionUser, Text, UserText
+from bot.text import ChannelLink, Markup, MentionUser, Text, UserText, shorten
 from handlers.console import render as console
 from handlers.console.shell import to_neutral
 from handlers.slack import render as slack
@@ -157,3 +157,20 @@ def test_plain_strings_cannot_be_smuggled_in_as_trusted_markup() -> None:
 
     with pytest.raises(TypeError):
         Text.of("<!channel>")  # type: ignore[arg-type]
+
+
+@given(st.text(max_size=80), st.integers(min_value=1, max_value=60), st.booleans())
+def test_shorten_keeps_within_the_limit_and_marks_a_cut(text: str, limit: int, one_line: bool) -> None:
+    short = shorten(text, limit, one_line=one_line)
+    whole = " ".join(text.split()) if one_line else text
+    assert len(short) <= limit
+    if len(whole) <= limit:
+        assert short == whole
+    else:
+        assert short.endswith("…") and whole.startswith(short[:-1])
+
+
+def test_shorten_folds_whitespace_for_a_quote_and_keeps_lines_for_a_card() -> None:
+    assert shorten("Will AI\n  take my job?", 100) == "Will AI take my job?"
+    assert shorten("line one\nline two", 100, one_line=False) == "line one\nline two"
+    assert shorten("Will AI take my job?", 9) == "Will AI…"

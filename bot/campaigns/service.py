@@ -32,7 +32,7 @@ from bot.i18n import Catalog
 from bot.messages import Message, MessageRef, Reply, Section
 from bot.parsing import Word, tokenize
 from bot.ports import DeliveryError, Messengers
-from bot.text import ChannelLink, Markup, Text, UserText
+from bot.text import ChannelLink, Markup, Text, UserText, shorten
 from storage import campaigns as store
 from storage.engine import Database
 from storage.models import Campaign
@@ -448,8 +448,7 @@ class CampaignService:
 
     def _what_text(self, campaign: Campaign) -> Text:
         if campaign.content_kind == "text":
-            short = campaign.content if len(campaign.content) <= 60 else campaign.content[:59] + "…"
-            return Text.of(Markup("“"), UserText(short), Markup("”"))
+            return Text.of(Markup("“"), UserText(shorten(campaign.content, 60, one_line=False)), Markup("”"))
         return Text.of(Markup(f"`{campaign.content_kind}:"), UserText(campaign.content), Markup("`"))
 
     def _audience_text(self, ctx: CommandContext, campaign: Campaign) -> Text:

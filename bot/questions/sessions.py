@@ -22,7 +22,7 @@ from bot.parsing import UserArg, Word
 from bot.questions import hours
 from bot.questions.hours import ScheduleError, WeeklySlot
 from bot.questions.loop import MIN_PEOPLE, HelpfulShare
-from bot.text import Markup, MentionUser, Text, UserText
+from bot.text import Markup, MentionUser, Text, UserText, shorten
 from storage import channels
 from storage import question_hours as store
 from storage.engine import Database
@@ -530,15 +530,10 @@ class QuestionHours:
         return self._slot_text(locale, slot_of(row))
 
     def _question_line(self, number: int, text: str) -> Text:
-        return self._t("qahours.question_line", number=number, text=UserText(_excerpt(text)))
+        return self._t("qahours.question_line", number=number, text=UserText(shorten(text, 200)))
 
     def _quote(self, text: str) -> Text:
-        return Text.of(Markup("> "), UserText(_excerpt(text)))
-
-
-def _excerpt(text: str, limit: int = 200) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+        return Text.of(Markup("> "), UserText(shorten(text, 200)))
 
 
 def _on_off(args: list[str]) -> bool:
