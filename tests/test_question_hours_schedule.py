@@ -13,7 +13,6 @@ from bot.questions.hours import (
     Occurrence,
     ScheduleError,
     WeeklySlot,
-    format_duration,
     iso_week,
     local_instant,
     next_of,
@@ -22,6 +21,7 @@ from bot.questions.hours import (
     parse_time,
     parse_weekday,
 )
+from bot.timewords import format_duration
 
 CPH = ZoneInfo("Europe/Copenhagen")
 

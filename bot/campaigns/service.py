@@ -33,6 +33,7 @@ from bot.messages import Message, MessageRef, Reply, Section
 from bot.parsing import Word, tokenize
 from bot.ports import DeliveryError, Messengers
 from bot.text import ChannelLink, Markup, Text, UserText, shorten
+from bot.timewords import weekday_name
 from storage import campaigns as store
 from storage.engine import Database
 from storage.models import Campaign
@@ -482,7 +483,7 @@ class CampaignService:
             case sched.Weekly(weekday, at, _):
                 return ctx.t(
                     "nudge.when.weekly",
-                    day=ctx.t(f"nudge.weekday.{weekday}"),
+                    day=Markup(weekday_name(weekday, ctx.locale)),
                     at=Markup(f"{at:%H:%M}"),
                     zone=zone,
                 )

@@ -23,6 +23,7 @@ from bot.messages import Form, Input, Message, Reply
 from bot.parsing import UserArg, Word
 from bot.ports import DeliveryError, FormTrigger
 from bot.text import Markup, MentionUser
+from bot.timewords import weekday_name
 from storage import learning as store
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,10 @@ class EnrolmentCommands(LearningBase):
                     "weekday",
                     s("learn.form.weekday"),
                     "select",
-                    tuple((day, s(f"learn.weekday.{day}")) for day in inputs.WEEKDAYS),
+                    tuple(
+                        (day, weekday_name(index, locale).capitalize())
+                        for index, day in enumerate(inputs.WEEKDAYS)
+                    ),
                     initial=inputs.WEEKDAYS[defaults.weekday],
                 ),
                 Input("time", s("learn.form.time"), "text", initial=f"{defaults.at:%H:%M}", max_length=5),
@@ -115,7 +119,7 @@ class EnrolmentCommands(LearningBase):
                 track=ctx.t(f"learn.track.{choices.track}"),
                 function=ctx.t(f"learn.function.{choices.function}"),
                 pace=ctx.t(f"learn.pace.{choices.pace_weeks}"),
-                weekday=ctx.t(f"learn.weekdays.{choices.weekday}"),
+                weekday=Markup(weekday_name(choices.weekday, ctx.locale)),
                 at=Markup(f"{choices.at:%H:%M}"),
                 first=self._when(ctx.locale, slot, recipient.tz),
                 timezone=Markup(recipient.tz.key),

@@ -23,6 +23,7 @@ from bot.questions import hours
 from bot.questions.hours import ScheduleError, WeeklySlot
 from bot.questions.loop import MIN_PEOPLE, HelpfulShare
 from bot.text import Markup, MentionUser, Text, UserText, shorten
+from bot.timewords import format_duration, weekday_name
 from storage import channels
 from storage import question_hours as store
 from storage.engine import Database
@@ -507,7 +508,7 @@ class QuestionHours:
         clock = Markup(f"{local:%H:%M}")
         if not weekday:
             return self._catalog.text(locale, "qahours.at_time", time=clock, zone=Markup(self._tz.key))
-        day = self._catalog.text(locale, f"qahours.weekday.{local.weekday()}")
+        day = Markup(weekday_name(local.weekday(), locale))
         return self._catalog.text(
             locale,
             "qahours.at_day",
@@ -521,9 +522,9 @@ class QuestionHours:
         return self._catalog.text(
             locale,
             "qahours.slot",
-            weekday=self._catalog.text(locale, f"qahours.weekday.{slot.weekday}"),
+            weekday=Markup(weekday_name(slot.weekday, locale)),
             time=Markup(f"{slot.start:%H:%M}"),
-            duration=Markup(hours.format_duration(slot.duration)),
+            duration=Markup(format_duration(slot.duration)),
         )
 
     def _slot_words(self, locale: str, row: QaSlot) -> Text:
