@@ -27,6 +27,7 @@ DEFAULT_LOCALE = "en"
 _DIR = Path(__file__).with_name("locales")
 _FORMATTER = string.Formatter()
 PLURAL_PREFIX = "plural."  # a format spec starting with this names a table of plural forms
+WORDS_PREFIX = "words."  # the words people type for a command word, per language
 
 
 def resolve_locale(candidate: str | None, default: str = DEFAULT_LOCALE) -> str:
@@ -59,6 +60,24 @@ def load_catalog(locale: str) -> dict[str, str]:
 
 def placeholders(template: str) -> set[str]:
     return {field for _, field, _, _ in _FORMATTER.parse(template) if field}
+
+
+@cache
+def _spellings(word: str) -> frozenset[str]:
+    """Every way `word` is typed in any of our languages, from the catalogs' `[words]` tables."""
+    return frozenset(
+        spelling.casefold()
+        for locale in LOCALES
+        for spelling in load_catalog(locale)[WORDS_PREFIX + word].split()
+    )
+
+
+def command_word(typed: str, *choices: str) -> str | None:
+    """Which of `choices` a typed word means, in any language we have: `command_word("planlæg",
+    "schedule", "list")` → `"schedule"`. People mix languages, so every language's words count;
+    the caller names the choices, so one spelling may mean different things in different places."""
+    folded = typed.strip().casefold()
+    return next((choice for choice in choices if folded in _spellings(choice)), None)
 
 
 @cache

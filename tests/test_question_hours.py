@@ -170,7 +170,7 @@ async def test_a_question_unanswered_past_the_target_is_escalated_naming_the_cha
         ("bo", "qa open 2m", "from 10 minutes to 24 hours"),
         ("bo", "qa open 1h extra", "Usage: qa [status"),
         ("bo", "qa schedule funday 14:00 1h", "I don't know that weekday"),
-        ("bo", "qa schedule thu 25:00 1h", "Write the time as HH:MM"),
+        ("bo", "qa schedule thu 25:00 1h", "Write the time like 14:00, 14.30 or 2pm"),
         ("bo", "qa schedule thu 14:00", "Usage: qa [status"),
         ("bo", "qa schedule thu 14:00 30h", "from 10 minutes to 24 hours"),
         ("bo", "qa unschedule thu 14:00", "There is no weekly question hour on that day"),

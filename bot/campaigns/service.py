@@ -28,7 +28,7 @@ from bot.clock import Clock
 from bot.context import CommandContext, UsageError
 from bot.delivery.outbox import OutboxService
 from bot.domain import Platform
-from bot.i18n import Catalog
+from bot.i18n import Catalog, command_word
 from bot.messages import Message, MessageRef, Reply, Section
 from bot.parsing import Word, tokenize
 from bot.ports import DeliveryError, Messengers
@@ -40,15 +40,8 @@ from storage.models import Campaign
 
 log = logging.getLogger(__name__)
 
-SUBCOMMANDS = {
-    "schedule": "schedule",
-    "planlæg": "schedule",
-    "list": "list",
-    "vis": "list",
-    "cancel": "cancel",
-    "annuller": "cancel",
-    "status": "status",
-}
+# Each one's words in every language are in the catalogs' [words] tables.
+SUBCOMMANDS = ("schedule", "list", "cancel", "status")
 
 
 class CampaignService:
@@ -89,8 +82,8 @@ class CampaignService:
 
     async def nudge(self, ctx: CommandContext) -> Reply:
         args = ctx.command.args
-        word = args[0].text.lower() if args and isinstance(args[0], Word) else ""
-        match SUBCOMMANDS.get(word):
+        word = args[0].text if args and isinstance(args[0], Word) else ""
+        match command_word(word, *SUBCOMMANDS):
             case "schedule":
                 return await self.schedule(ctx)
             case "list":

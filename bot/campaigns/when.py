@@ -14,15 +14,12 @@ from zoneinfo import ZoneInfo
 
 from bot import timewords
 from bot.campaigns.errors import CampaignInputError
+from bot.i18n import command_word
 from bot.parsing import Token
 
 # The first place on earth to reach a wall-clock time (UTC+14): a `local` occurrence is fanned
 # out then, each person's message held back until their own time.
 EARLIEST_ZONE = ZoneInfo("Etc/GMT-14")
-
-NOW_WORDS = {"now", "nu"}
-EVERY_WORDS = {"every", "hver"}
-LOCAL_WORDS = {"local", "lokal", "lokalt"}
 
 
 @dataclass(frozen=True)
@@ -59,9 +56,9 @@ def parse_when(tokens: Sequence[Token], *, now: datetime, tz: ZoneInfo) -> tuple
     if not words:
         raise CampaignInputError("nudge.error.when_missing")
     first = words[0]
-    if first in NOW_WORDS:
+    if command_word(first, "now"):
         return Now(), 1
-    if first in EVERY_WORDS:
+    if command_word(first, "every"):
         if len(words) < 3:
             raise CampaignInputError("nudge.error.every_missing")
         try:
@@ -69,14 +66,14 @@ def parse_when(tokens: Sequence[Token], *, now: datetime, tz: ZoneInfo) -> tuple
         except timewords.TimeWordError:
             raise CampaignInputError("nudge.error.weekday", word=tokens[1].arg_text) from None
         at = _time(words[2], tokens[2].arg_text)
-        local = len(words) > 3 and words[3] in LOCAL_WORDS
+        local = len(words) > 3 and command_word(words[3], "local") is not None
         return Weekly(weekday, at, local), 4 if local else 3
     if timewords.looks_like_date(first):
         day = _date(first)
         if len(words) < 2:
             raise CampaignInputError("nudge.error.time_missing")
         wall = datetime.combine(day, _time(words[1], tokens[1].arg_text))
-        local = len(words) > 2 and words[2] in LOCAL_WORDS
+        local = len(words) > 2 and command_word(words[2], "local") is not None
         when = Once(wall, local)
         if instant(wall, tz) <= now:
             raise CampaignInputError("nudge.error.past", at=f"{wall:%Y-%m-%d %H:%M}")

@@ -10,6 +10,7 @@ from bot.context import CommandContext, UsageError
 from bot.delivery.outbox import Outgoing
 from bot.domain import Platform
 from bot.events import FormSubmission
+from bot.i18n import command_word
 from bot.learning import inputs
 from bot.learning.base import (
     LearningBase,
@@ -179,7 +180,9 @@ class EnrolmentCommands(LearningBase):
         for arg in args:
             if isinstance(arg, UserArg):
                 targets.append(arg.user_id)
-            elif isinstance(arg, Word) and arg.text.lower().startswith("function:"):
+            elif (
+                isinstance(arg, Word) and ":" in arg.text and command_word(arg.text.split(":")[0], "function")
+            ):
                 name = arg.text.split(":", 1)[1].lower()
                 if name not in inputs.CHOOSABLE_FUNCTIONS:
                     raise InputProblem(

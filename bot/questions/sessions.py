@@ -16,7 +16,7 @@ from bot.clock import Clock
 from bot.context import CommandContext, UsageError
 from bot.delivery.outbox import OutboxService, Outgoing
 from bot.domain import ChannelPurpose, Platform, Role
-from bot.i18n import Catalog
+from bot.i18n import Catalog, command_word
 from bot.messages import Message, Reply
 from bot.parsing import UserArg, Word
 from bot.questions import hours
@@ -538,7 +538,7 @@ class QuestionHours:
 
 
 def _on_off(args: list[str]) -> bool:
-    values = {"on": True, "off": False, "til": True, "fra": False}
-    if len(args) != 1 or args[0].lower() not in values:
+    choice = command_word(args[0], "on", "off") if len(args) == 1 else None
+    if choice is None:
         raise UsageError("cmd.qa.usage")
-    return values[args[0].lower()]
+    return choice == "on"

@@ -7,6 +7,7 @@ import logging
 from bot.clock import Clock
 from bot.context import CommandContext, UsageError
 from bot.domain import ChannelPurpose
+from bot.i18n import command_word
 from bot.messages import Message, Reply, Section
 from bot.parsing import ChannelArg, Word
 from bot.ports import DeliveryError, Messengers
@@ -65,7 +66,7 @@ class SetupService:
         conversation = ctx.origin.conversation
         if isinstance(arg, ChannelArg):
             return arg.channel_id, arg.name
-        if isinstance(arg, Word) and arg.text.lower() in {"here", "her"}:
+        if isinstance(arg, Word) and command_word(arg.text, "here"):
             if conversation.is_direct:
                 raise UsageError("setup.here_in_direct")
             return conversation.conversation_id, conversation.name
@@ -98,14 +99,5 @@ class SetupService:
 def _purpose(arg: object) -> ChannelPurpose | None:
     if not isinstance(arg, Word):
         return None
-    aliases = {
-        "show-tell": "showtell",
-        "show&tell": "showtell",
-        "spørgsmål": "questions",
-        "ledelse": "leadership",
-    }
-    word = arg.text.lower()
-    try:
-        return ChannelPurpose(aliases.get(word, word))
-    except ValueError:
-        return None
+    word = command_word(arg.text, *ChannelPurpose)
+    return ChannelPurpose(word) if word else None
