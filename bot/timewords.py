@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import date, time, timedelta
 from functools import cache
 from typing import Literal
 
 from babel.dates import get_day_names
 
-WordKind = Literal["weekday", "time", "date", "duration"]
+WordKind = Literal["weekday", "time", "date", "duration", "weeks"]
 
 # The languages whose weekday names are understood, whatever the reader's own language is:
 # people mix them ("qa schedule torsdag 14:00" in an English workspace is common in Denmark).
@@ -36,11 +37,12 @@ _UNITS: dict[str, tuple[str, ...]] = {
 }
 _UNIT_OF = {spelling: unit for unit, spellings in _UNITS.items() for spelling in spellings}
 _UNIT_ORDER = tuple(_UNITS)
-_FORMAT_IN_HOURS_BELOW = timedelta(days=2)  # "24h", "36h": how people say it below two days
+_FORMAT_IN_HOURS_BELOW = timedelta(days=2)
+MAX_WEEK_INTERVAL = 52  # "24h", "36h": how people say it below two days
 
 
 class TimeWordError(ValueError):
-    """A word that is not the weekday, time, date or duration it should be."""
+    """A word that is not the weekday, time, date, duration or week interval it should be."""
 
     def __init__(self, kind: WordKind, word: str) -> None:
         super().__init__(f"not a {kind}: {word!r}")
@@ -144,6 +146,26 @@ def parse_duration(word: str) -> timedelta:
     if position != len(typed) or total <= timedelta():
         raise TimeWordError("duration", word)
     return total
+
+
+_WEEK_WORDS = ("week", "weeks", "wk", "w", "uge", "uger", "u")
+_OTHER_WORDS = ("other", "anden")  # "every other week", "hver anden uge"
+
+
+def parse_week_interval(words: Sequence[str]) -> tuple[int, int]:
+    """How many weeks apart, from the words after "every"/"hver", and how many words that took:
+    `week` → 1, `2 weeks` → 2, `other week` → 2, Danish `uge`, `2 uger`, `2. uge`, `anden uge`.
+    For cadences such as `showtell schedule thu 14:00 every 2 weeks`."""
+    typed = [word.strip().casefold() for word in words[:2]]
+    if typed and typed[0] in _WEEK_WORDS:
+        return 1, 1
+    if len(typed) == 2 and typed[1] in _WEEK_WORDS:
+        if typed[0] in _OTHER_WORDS:
+            return 2, 2
+        number = typed[0].removesuffix(".")
+        if number.isdigit() and 1 <= int(number) <= MAX_WEEK_INTERVAL:
+            return int(number), 2
+    raise TimeWordError("weeks", " ".join(words[:2]))
 
 
 def format_duration(duration: timedelta) -> str:

@@ -22,6 +22,7 @@ from bot.timewords import (
     parse_date,
     parse_duration,
     parse_time,
+    parse_week_interval,
     parse_weekday,
     weekday_name,
 )
@@ -157,3 +158,30 @@ def test_a_rendered_weekday_name_or_its_start_reads_back_as_the_same_day(
 ) -> None:
     name = weekday_name(day, locale)[:length]
     assert parse_weekday(name.upper() if shout else name) == day
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        (["week"], (1, 1)),
+        (["2", "weeks", "thu"], (2, 2)),
+        (["other", "week"], (2, 2)),
+        (["uge"], (1, 1)),
+        (["2", "uger"], (2, 2)),
+        (["2.", "uge"], (2, 2)),
+        (["anden", "uge"], (2, 2)),
+        (["52", "Weeks"], (52, 2)),
+    ],
+)
+def test_a_cadence_in_weeks_in_english_and_danish(words: list[str], expected: tuple[int, int]) -> None:
+    assert parse_week_interval(words) == expected
+
+
+BAD_CADENCES = [[], ["2"], ["0", "weeks"], ["53", "weeks"], ["two", "weeks"], ["2", "days"]]
+
+
+@pytest.mark.parametrize("words", BAD_CADENCES)
+def test_a_cadence_that_is_not_whole_weeks_is_refused(words: list[str]) -> None:
+    with pytest.raises(TimeWordError) as error:
+        parse_week_interval(words)
+    assert error.value.kind == "weeks"
