@@ -91,13 +91,6 @@ class WeeklySlot:
                 return sitting
             day += timedelta(days=7)
 
-    def next_opening(self, instant: datetime, tz: ZoneInfo) -> datetime:
-        """The first opening strictly after `instant`."""
-        sitting = self.current_or_next(instant, tz)
-        if sitting.opens_at > instant:
-            return sitting.opens_at
-        return self.current_or_next(sitting.closes_at, tz).opens_at
-
 
 def local_instant(day: date, wall: time, tz: ZoneInfo) -> datetime:
     """`day` at `wall` in `tz`, as UTC. A time skipped by a spring-forward change lands as far
@@ -110,12 +103,6 @@ def next_of(slots: Sequence[WeeklySlot], instant: datetime, tz: ZoneInfo) -> Occ
     """The earliest sitting of any slot that is open at or opens after `instant`."""
     sittings = [slot.current_or_next(instant, tz) for slot in slots]
     return min(sittings, key=lambda s: (s.opens_at, s.closes_at), default=None)
-
-
-def iso_week(instant: datetime, tz: ZoneInfo) -> str:
-    """`2026-W48`: the organisation's ISO week of an instant, a stable key for weekly work."""
-    year, week, _ = instant.astimezone(tz).isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def on_duty(rotation: Sequence[T], *, since: date, on: date) -> T | None:
