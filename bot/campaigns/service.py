@@ -33,7 +33,7 @@ from bot.messages import Message, MessageRef, Reply, Section
 from bot.parsing import Word, tokenize
 from bot.ports import DeliveryError, Messengers
 from bot.text import ChannelLink, Markup, Text, UserText, shorten
-from bot.timewords import weekday_name
+from bot.timewords import format_time, weekday_name
 from storage import campaigns as store
 from storage.engine import Database
 from storage.models import Campaign
@@ -477,7 +477,7 @@ class CampaignService:
                 return ctx.t(
                     "nudge.when.weekly",
                     day=Markup(weekday_name(weekday, ctx.locale)),
-                    at=Markup(f"{at:%H:%M}"),
+                    at=Markup(format_time(at)),
                     zone=zone,
                 )
         raise TypeError(when)

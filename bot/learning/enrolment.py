@@ -24,7 +24,7 @@ from bot.messages import Form, Input, Message, Reply
 from bot.parsing import UserArg, Word
 from bot.ports import DeliveryError, FormTrigger
 from bot.text import Markup, MentionUser
-from bot.timewords import weekday_name
+from bot.timewords import format_time, weekday_name
 from storage import learning as store
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ class EnrolmentCommands(LearningBase):
                 function=ctx.t(f"learn.function.{choices.function}"),
                 pace=ctx.t(f"learn.pace.{choices.pace_weeks}"),
                 weekday=Markup(weekday_name(choices.weekday, ctx.locale)),
-                at=Markup(f"{choices.at:%H:%M}"),
+                at=Markup(format_time(choices.at)),
                 first=self._when(ctx.locale, slot, recipient.tz),
                 timezone=Markup(recipient.tz.key),
                 prefix=Markup(ctx.prefix),

@@ -23,7 +23,7 @@ from bot.questions import hours
 from bot.questions.hours import ScheduleError, WeeklySlot
 from bot.questions.loop import MIN_PEOPLE, HelpfulShare
 from bot.text import Markup, MentionUser, Text, UserText, shorten
-from bot.timewords import format_duration, weekday_name
+from bot.timewords import format_duration, format_time, weekday_name
 from storage import channels
 from storage import question_hours as store
 from storage.engine import Database
@@ -523,7 +523,7 @@ class QuestionHours:
             locale,
             "qahours.slot",
             weekday=Markup(weekday_name(slot.weekday, locale)),
-            time=Markup(f"{slot.start:%H:%M}"),
+            time=Markup(format_time(slot.start)),
             duration=Markup(format_duration(slot.duration)),
         )
 
