@@ -24,7 +24,7 @@ from bot.context import CommandContext
 from bot.delivery.outbox import OutboxService
 from bot.domain import Platform, Role
 from bot.events import ThreadReply
-from bot.i18n import Catalog
+from bot.i18n import Catalog, command_word
 from bot.identity import Identity
 from bot.messages import Reply
 from bot.metrics import Metrics
@@ -79,7 +79,7 @@ class Command:
             return None
         word = first.text.lower()
         for name, sub in self.subcommands.items():
-            if word == name or word in sub.aliases:
+            if word == name or word in sub.aliases or command_word(word, name):
                 return name, sub
         return None
 

@@ -1,4 +1,10 @@
-"""The message catalog: every user-facing string, in English and Danish, looked up by key."""
+"""The message catalog: every user-facing string, in English and Danish, looked up by key.
+
+A count shown to people names its plural phrase in the template's format spec:
+`"{people:plural.people}"` renders `plural.people.one` ("{count} person") or `.other`
+("{count} people"), chosen by the language's CLDR plural rule (Babel) for that number; the
+phrase sees the message's other parameters too, so a whole sentence can agree with the count.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
+
 from bot.text import ChannelLink, Link, Markup, MentionUser, Span, Text, UserText
 
 log = logging.getLogger(__name__)
@@ -18,6 +26,8 @@ LOCALES = ("en", "da")
 DEFAULT_LOCALE = "en"
 _DIR = Path(__file__).with_name("locales")
 _FORMATTER = string.Formatter()
+PLURAL_PREFIX = "plural."  # a format spec starting with this names a table of plural forms
+WORDS_PREFIX = "words."  # the words people type for a command word, per language
 
 
 def resolve_locale(candidate: str | None, default: str = DEFAULT_LOCALE) -> str:
@@ -50,6 +60,36 @@ def load_catalog(locale: str) -> dict[str, str]:
 
 def placeholders(template: str) -> set[str]:
     return {field for _, field, _, _ in _FORMATTER.parse(template) if field}
+
+
+@cache
+def _spellings(word: str) -> frozenset[str]:
+    """Every way `word` is typed in any of our languages, from the catalogs' `[words]` tables
+    (none for a word that has no entry there)."""
+    return frozenset(
+        spelling.casefold()
+        for locale in LOCALES
+        for spelling in load_catalog(locale).get(WORDS_PREFIX + word, "").split()
+    )
+
+
+def command_word(typed: str, *choices: str) -> str | None:
+    """Which of `choices` a typed word means, in any language we have: `command_word("planlæg",
+    "schedule", "list")` → `"schedule"`. People mix languages, so every language's words count;
+    the caller names the choices, so one spelling may mean different things in different places."""
+    folded = typed.strip().casefold()
+    return next((choice for choice in choices if folded in _spellings(choice)), None)
+
+
+@cache
+def _plural_rule(locale: str) -> Any:
+    return Locale.parse(locale).plural_form
+
+
+def plural_form(locale: str, count: float) -> str:
+    """The CLDR plural category of `count` in `locale`: `one`, `other` (and, for languages that
+    have them, `zero`, `two`, `few`, `many`)."""
+    return str(_plural_rule(locale)(abs(count)))
 
 
 class Catalog:
@@ -86,7 +126,13 @@ class Catalog:
             if field is None:
                 continue
             value = params[field]
-            if isinstance(value, Text):
+            if spec and spec.startswith(PLURAL_PREFIX):
+                spans.extend(
+                    self.text(
+                        locale, self._plural_key(locale, spec, value), **{**params, "count": value}
+                    ).spans
+                )
+            elif isinstance(value, Text):
                 spans.extend(value.spans)
             elif isinstance(value, Markup | UserText | MentionUser | ChannelLink | Link):
                 spans.append(value)
@@ -98,4 +144,22 @@ class Catalog:
 
     def string(self, locale: str, key: str, **params: object) -> str:
         """A plain string for labels and titles; parameters here are trusted values only."""
-        return self.template(locale, key).format(**params)
+        out = []
+        for literal, field, spec, conversion in _FORMATTER.parse(self.template(locale, key)):
+            out.append(literal)
+            if field is None:
+                continue
+            value = params[field]
+            if spec and spec.startswith(PLURAL_PREFIX):
+                out.append(
+                    self.string(locale, self._plural_key(locale, spec, value), **{**params, "count": value})
+                )
+            else:
+                out.append(_FORMATTER.format_field(_FORMATTER.convert_field(value, conversion), spec or ""))
+        return "".join(out)
+
+    def _plural_key(self, locale: str, table: str, count: object) -> str:
+        if not isinstance(count, int | float):
+            raise TypeError(f"{table} needs a number, not {count!r}")
+        form = f"{table}.{plural_form(locale, count)}"
+        return form if form in load_catalog(locale) else f"{table}.other"

@@ -37,6 +37,44 @@ Arg = Word | UserArg | ChannelArg
 
 
 @dataclass(frozen=True)
+class Token:
+    """One word, person or channel, with where it stands in the text, so a command can keep the
+    free text after its words exactly as typed."""
+
+    arg: Arg
+    start: int
+    end: int
+
+    @property
+    def arg_text(self) -> str:
+        """The token as typed (shortened), to quote it back in an error."""
+        if isinstance(self.arg, Word):
+            return self.arg.text[:40]
+        if isinstance(self.arg, UserArg):
+            return f"@{self.arg.name or self.arg.user_id}"
+        return f"#{self.arg.name or self.arg.channel_id}"
+
+    @property
+    def word(self) -> str:
+        """The token as a lower-case word; empty for a mention or a channel."""
+        return self.arg.text.lower() if isinstance(self.arg, Word) else ""
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens = []
+    for match in _TOKEN.finditer(text):
+        arg: Arg
+        if match["user"]:
+            arg = UserArg(match["user"], match["user_name"] or "")
+        elif match["channel"]:
+            arg = ChannelArg(match["channel"], match["channel_name"] or "")
+        else:
+            arg = Word(match["word"])
+        tokens.append(Token(arg, match.start(), match.end()))
+    return tokens
+
+
+@dataclass(frozen=True)
 class ParsedCommand:
     name: str
     args: tuple[Arg, ...]
@@ -48,17 +86,9 @@ class ParsedCommand:
 
 def parse(text: str) -> ParsedCommand:
     stripped = text.strip()
-    args: list[Arg] = []
-    first_end = 0
-    for match in _TOKEN.finditer(stripped):
-        if match["user"]:
-            args.append(UserArg(match["user"], match["user_name"] or ""))
-        elif match["channel"]:
-            args.append(ChannelArg(match["channel"], match["channel_name"] or ""))
-        else:
-            args.append(Word(match["word"]))
-        if len(args) == 1:
-            first_end = match.end()
-    if not args or not isinstance(args[0], Word):
-        return ParsedCommand("", tuple(args), stripped)
-    return ParsedCommand(args[0].text.lower(), tuple(args[1:]), stripped[first_end:].strip())
+    tokens = tokenize(stripped)
+    if not tokens or not isinstance(tokens[0].arg, Word):
+        return ParsedCommand("", tuple(token.arg for token in tokens), stripped)
+    first = tokens[0]
+    rest = stripped[first.end :].strip()
+    return ParsedCommand(first.word, tuple(token.arg for token in tokens[1:]), rest)

@@ -104,3 +104,13 @@ def convert_bold(text: str, marker: str) -> str:
     """Swap our bold marker for the platform's. Markers toggle, so bold may span a placeholder
     (`**{purpose}**`); the catalog test keeps every template balanced."""
     return text.replace(BOLD, marker)
+
+
+def shorten(text: str, limit: int, *, one_line: bool = True) -> str:
+    """At most `limit` characters, ending in "…" when cut. `one_line` folds every run of whitespace
+    into one space, for quotes inside a sentence; without it line breaks survive (a card's body)."""
+    if one_line:
+        text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"

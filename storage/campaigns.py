@@ -91,15 +91,6 @@ async def finish_occurrence(
     )
 
 
-async def occurrences(session: AsyncSession, *, campaign_id: int) -> list[CampaignOccurrence]:
-    result = await session.exec(
-        select(CampaignOccurrence)
-        .where(CampaignOccurrence.campaign_id == campaign_id)
-        .order_by(col(CampaignOccurrence.occurrence))
-    )
-    return list(result.all())
-
-
 async def advance(
     session: AsyncSession,
     *,

@@ -120,10 +120,3 @@ async def revoke_role(session: AsyncSession, *, platform: str, user_id: str, rol
         )
     )
     return bool(result.rowcount)
-
-
-async def people_with_role(session: AsyncSession, *, platform: str, role: str) -> list[str]:
-    result = await session.exec(
-        select(RoleGrant.user_id).where(RoleGrant.platform == platform, RoleGrant.role == role)
-    )
-    return sorted(result.all())

@@ -149,11 +149,6 @@ async def current_session(session: AsyncSession, *, platform: str, now: datetime
     return (await session.exec(query.order_by(col(QaSession.opened_at).desc()))).first()
 
 
-async def unclosed_sessions(session: AsyncSession, *, platform: str) -> list[QaSession]:
-    query = select(QaSession).where(QaSession.platform == platform, col(QaSession.closed_at).is_(None))
-    return list((await session.exec(query)).all())
-
-
 async def sessions_due_to_close(session: AsyncSession, *, now: datetime) -> list[QaSession]:
     query = select(QaSession).where(col(QaSession.closed_at).is_(None), col(QaSession.closes_at) <= now)
     return list((await session.exec(query.order_by(col(QaSession.id)))).all())
@@ -168,11 +163,6 @@ async def close_session(session: AsyncSession, *, session_id: int, now: datetime
         .returning(col(QaSession.id))
     )
     return result.first() is not None
-
-
-async def last_session(session: AsyncSession, *, platform: str) -> QaSession | None:
-    query = select(QaSession).where(QaSession.platform == platform)
-    return (await session.exec(query.order_by(col(QaSession.opened_at).desc()))).first()
 
 
 @dataclass(frozen=True)

@@ -63,13 +63,6 @@ async def get_question(session: AsyncSession, question_id: int) -> Question | No
     return await session.get(Question, question_id)
 
 
-async def by_number(session: AsyncSession, *, platform: str, number: int) -> Question | None:
-    result = await session.exec(
-        select(Question).where(Question.platform == platform, Question.number == number)
-    )
-    return result.first()
-
-
 async def by_message(
     session: AsyncSession, *, platform: str, channel_id: str, message_id: str
 ) -> Question | None:
@@ -186,14 +179,6 @@ async def take_quota(session: AsyncSession, *, day: str, digest: str, limit: int
     return result.first() is not None
 
 
-async def give_back_quota(session: AsyncSession, *, day: str, digest: str) -> None:
-    await (await session.connection()).execute(
-        update(AnonQuota)
-        .where(col(AnonQuota.day) == day, col(AnonQuota.digest) == digest, col(AnonQuota.used) > 0)
-        .values(used=AnonQuota.used - 1)
-    )
-
-
 async def shared_secret(session: AsyncSession, *, day: str, candidate: str) -> str:
     """The day's secret shared by replicas: the first to ask stores its candidate, all read that one."""
     await insert_if_absent(session, DailySecret, {"day": day, "secret": candidate}, key=("day",))
@@ -284,14 +269,3 @@ async def settle_draft(session: AsyncSession, *, draft_id: int, state: str) -> b
         .returning(col(AiDraft.id))
     )
     return result.first() is not None
-
-
-async def questions_with_status(
-    session: AsyncSession, *, platform: str, statuses: tuple[str, ...]
-) -> list[Question]:
-    result = await session.exec(
-        select(Question)
-        .where(Question.platform == platform, col(Question.status).in_(statuses))
-        .order_by(col(Question.number))
-    )
-    return list(result.all())

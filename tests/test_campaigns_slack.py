@@ -321,7 +321,7 @@ async def test_a_weekly_campaign_makes_one_occurrence_a_week_even_when_the_tick_
         ("schedule everyone", "Say when"),
         ("schedule everyone tomorrow hi", "“tomorrow” is not a time"),
         ("schedule everyone every someday 10:00 hi", "“someday” is not a weekday"),
-        ("schedule everyone every friday 9am hi", "“9am” is not a time of day"),
+        ("schedule everyone every friday 9h hi", "“9h” is not a time of day"),
         ("schedule everyone 2026-02-30 09:00 hi", "“2026-02-30” is not a date in the calendar"),
         ("schedule everyone 2026-11-01 09:00 hi", "2026-11-01 09:00 has already passed"),
         ("schedule everyone now", "Say what to send"),

@@ -184,7 +184,7 @@ BAD_INPUT = [
     ("cleo", "kb search " + "word " * 120, "Please search with fewer words"),
     ("cleo", "kb list zero", "Usage:"),
     ("cleo", "kb list 0", "Usage:"),
-    ("cleo", "kb list 5", "There is no such page; the knowledge base has 1 entries."),
+    ("cleo", "kb list 5", "There is no such page; the knowledge base has 1 entry."),
     ("cleo", "kb", "Usage:"),
     ("cleo", "kb frobnicate", "Usage:"),
 ]

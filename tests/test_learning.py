@@ -108,7 +108,7 @@ async def test_three_time_zones_get_their_lesson_at_their_own_tuesday_ten_and_pa
     clock.set(datetime(2026, 11, 23, 6, 0, tzinfo=UTC))  # Monday morning in Copenhagen
     for user_id in PEOPLE:
         assert "You're enrolled" in await enrol(server, user_id)
-    assert "Paused for 3 week(s)" in await say(server, "U4", "learn pause 3")
+    assert "Paused for 3 weeks" in await say(server, "U4", "learn pause 3")
 
     first_week = await run_until(server, clock, slack_api, datetime(2026, 11, 25, 12, tzinfo=UTC))
     lessons = [s for s in first_week if "What generative AI is" in s.text]
@@ -358,7 +358,7 @@ async def test_people_hr_enrolled_before_they_ever_spoke_get_lessons_at_their_sl
 ) -> None:
     add_people(slack_api)  # cy is in Singapore according to Slack, and has never written to the bot
     clock.set(datetime(2026, 11, 23, 6, 0, tzinfo=UTC))
-    assert "Enrolled 1 people" in await say(server, "UADMIN", "learn enrol <@U3|cy>")
+    assert "Enrolled 1 person" in await say(server, "UADMIN", "learn enrol <@U3|cy>")
     sent = await run_until(server, clock, slack_api, datetime(2026, 11, 24, 12, tzinfo=UTC))
     lessons = [s for s in sent if "What generative AI is" in s.text]
     assert [(s.to, s.at) for s in lessons] == [("U3", datetime(2026, 11, 24, 2, tzinfo=UTC))]

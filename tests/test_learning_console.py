@@ -46,7 +46,7 @@ def test_bo_walks_through_a_lesson_in_english(database_url: str) -> None:
         "Your weekly lessons",
         "Function: Sales",
         "Lessons done: 1 of 12",
-        "Streak: 1 week(s) in a row",
+        "Streak: 1 week in a row",
         "Your average rating: 5.0 / 5",
     ]
     position = 0

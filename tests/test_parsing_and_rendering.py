@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.messages import Actions, Button, Form, Input, Message, Note, Section
-from bot.parsing import ChannelArg, UserArg, Word, parse
-from bot.text import ChannelLink, Markup, MentionUser, Text, UserText
+from bot.parsing import ChannelArg, UserArg, Word, parse, tokenize
+from bot.text import ChannelLink, Markup, MentionUser, Text, UserText, shorten
 from handlers.console import render as console
 from handlers.console.shell import to_neutral
 from handlers.slack import render as slack
@@ -30,6 +30,17 @@ def test_slack_escaped_people_and_channels_become_arguments() -> None:
 
 def test_the_rest_of_the_line_is_kept_verbatim_for_free_text_commands() -> None:
     assert parse("  ask   Will AI  take my job?  ").rest == "Will AI  take my job?"
+
+
+@given(st.text(alphabet="ab <>@#|:-\n\t", max_size=40))
+def test_one_tokenizer_the_command_and_its_tokens_agree_and_tokens_point_at_their_text(text: str) -> None:
+    tokens = tokenize(text)
+    parsed = parse(text)
+    args = tuple(token.arg for token in tokens)
+    assert args == ((Word(parsed.name), *parsed.args) if parsed.name else parsed.args)
+    for token in tokens:
+        typed = text[token.start : token.end]
+        assert typed.strip() and (not isinstance(token.arg, Word) or typed == token.arg.text)
 
 
 def test_teams_ids_with_colons_survive() -> None:
@@ -146,3 +157,20 @@ def test_plain_strings_cannot_be_smuggled_in_as_trusted_markup() -> None:
 
     with pytest.raises(TypeError):
         Text.of("<!channel>")  # type: ignore[arg-type]
+
+
+@given(st.text(max_size=80), st.integers(min_value=1, max_value=60), st.booleans())
+def test_shorten_keeps_within_the_limit_and_marks_a_cut(text: str, limit: int, one_line: bool) -> None:
+    short = shorten(text, limit, one_line=one_line)
+    whole = " ".join(text.split()) if one_line else text
+    assert len(short) <= limit
+    if len(whole) <= limit:
+        assert short == whole
+    else:
+        assert short.endswith("…") and whole.startswith(short[:-1])
+
+
+def test_shorten_folds_whitespace_for_a_quote_and_keeps_lines_for_a_card() -> None:
+    assert shorten("Will AI\n  take my job?", 100) == "Will AI take my job?"
+    assert shorten("line one\nline two", 100, one_line=False) == "line one\nline two"
+    assert shorten("Will AI take my job?", 9) == "Will AI…"

@@ -97,7 +97,7 @@ async def test_a_question_hour_where_a_question_tries_to_ping_everyone_and_leak_
     assert "Spørgetimen er lukket" in text_of(closed)
     summary = await until_posted(slack_api, "qahours:summary:")
     assert summary["channel"] == "CQUESTIONS"
-    assert "1 questions, 0 answered, 1 still open" in text_of(summary)
+    assert "1 question, 0 answered, 1 still open" in text_of(summary)
 
 
 async def test_pre_moderation_in_slack_a_champion_approves_from_the_champions_channel(

@@ -101,4 +101,4 @@ async def test_an_admin_opens_a_question_hour_in_teams_and_a_mention_in_a_questi
         ),
     )
     summary = await channel_post(connector, "question hour is over")
-    assert "1 questions, 0 answered, 1 still open" in text_of(summary)
+    assert "1 question, 0 answered, 1 still open" in text_of(summary)

@@ -11,13 +11,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.campaigns.tokens import Token
 from bot.errors import InputError
-from bot.parsing import ChannelArg, UserArg
+from bot.i18n import command_word
+from bot.parsing import ChannelArg, Token, UserArg
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
-EVERYONE_WORDS = {"everyone", "alle"}
-HERE_WORDS = {"here", "her"}
 
 
 @dataclass(frozen=True)
@@ -66,14 +64,15 @@ def parse_audience(tokens: Sequence[Token]) -> tuple[Audience, int]:
         ids = [t.arg.user_id for t in tokens[:count] if isinstance(t.arg, UserArg)]
         return People(tuple(dict.fromkeys(ids))), count
     word = first.word
-    if word in EVERYONE_WORDS:
-        return Everyone(), 1
-    if word in HERE_WORDS:
-        return Here(), 1
+    match command_word(word, "everyone", "here"):
+        case "everyone":
+            return Everyone(), 1
+        case "here":
+            return Here(), 1
     kind, sep, name = word.partition(":")
-    if sep and kind in {"function", "funktion"}:
+    if sep and command_word(kind, "function"):
         return Function(_name(name, "nudge.error.function_name")), 1
-    if sep and kind in {"track", "spor"}:
+    if sep and command_word(kind, "track"):
         return Track(_name(name, "nudge.error.track_name")), 1
     raise InputError("nudge.error.audience", word=first.arg_text)
 

@@ -8,10 +8,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.campaigns.audience import Audience, parse_audience
-from bot.campaigns.tokens import tokenize
 from bot.campaigns.what import Content, parse_what
 from bot.campaigns.when import When, parse_when
 from bot.errors import InputError
+from bot.parsing import tokenize
 
 
 @dataclass(frozen=True)

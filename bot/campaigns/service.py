@@ -22,7 +22,6 @@ from bot.campaigns.fanout import AudienceUnavailable, FanOutService, campaign_ke
 from bot.campaigns.lessons import Lessons
 from bot.campaigns.progress import Counts, view
 from bot.campaigns.request import ScheduleRequest, parse_schedule
-from bot.campaigns.tokens import tokenize
 from bot.campaigns.watch import ProgressWatchers
 from bot.clock import Clock
 from bot.context import CommandContext
@@ -31,9 +30,10 @@ from bot.domain import Platform
 from bot.errors import InputError
 from bot.i18n import Catalog
 from bot.messages import Message, MessageRef, Reply, Section
-from bot.parsing import Word
+from bot.parsing import Word, tokenize
 from bot.ports import DeliveryError, Messengers
-from bot.text import ChannelLink, Markup, Text, UserText
+from bot.text import ChannelLink, Markup, Text, UserText, shorten
+from bot.timewords import format_time, weekday_name
 from storage import campaigns as store
 from storage.engine import Database
 from storage.models import Campaign
@@ -422,8 +422,7 @@ class CampaignService:
 
     def _what_text(self, campaign: Campaign) -> Text:
         if campaign.content_kind == "text":
-            short = campaign.content if len(campaign.content) <= 60 else campaign.content[:59] + "…"
-            return Text.of(Markup("“"), UserText(short), Markup("”"))
+            return Text.of(Markup("“"), UserText(shorten(campaign.content, 60, one_line=False)), Markup("”"))
         return Text.of(Markup(f"`{campaign.content_kind}:"), UserText(campaign.content), Markup("`"))
 
     def _audience_text(self, ctx: CommandContext, campaign: Campaign) -> Text:
@@ -457,8 +456,8 @@ class CampaignService:
             case sched.Weekly(weekday, at, _):
                 return ctx.t(
                     "nudge.when.weekly",
-                    day=ctx.t(f"nudge.weekday.{weekday}"),
-                    at=Markup(f"{at:%H:%M}"),
+                    day=Markup(weekday_name(weekday, ctx.locale)),
+                    at=Markup(format_time(at)),
                     zone=zone,
                 )
         raise TypeError(when)

@@ -37,10 +37,6 @@ class ProgressWatchers:
             return
         self._tasks[campaign_id] = asyncio.create_task(self._run(campaign_id), name=f"campaign-{campaign_id}")
 
-    def watching(self, campaign_id: int) -> bool:
-        task = self._tasks.get(campaign_id)
-        return task is not None and not task.done()
-
     async def _run(self, campaign_id: int) -> None:
         last = None
         while True:

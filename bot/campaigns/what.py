@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from bot.errors import InputError
+from bot.i18n import command_word
 
 MAX_TEXT = 3000  # Slack's limit for one section of text
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
@@ -41,9 +42,9 @@ def parse_what(rest: str) -> Content:
     words = text.split()
     if len(words) == 1:
         kind, sep, name = words[0].partition(":")
-        if sep and kind.lower() in {"lesson", "lektion"}:
+        if sep and command_word(kind, "lesson"):
             return LessonContent(_checked(name.lower(), "nudge.error.lesson_id"))
-        if sep and kind.lower() in {"track", "spor"}:
+        if sep and command_word(kind, "track"):
             return TrackContent(_checked(name.lower(), "nudge.error.track_name"))
     if len(text) > MAX_TEXT:
         raise InputError("nudge.error.too_long", limit=MAX_TEXT, length=len(text))

@@ -7,34 +7,19 @@ its local date (`2026-12-01`), so the same week can never be fanned out twice.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.campaigns.tokens import Token
+from bot import timewords
 from bot.errors import InputError
+from bot.i18n import command_word
+from bot.parsing import Token
 
 # The first place on earth to reach a wall-clock time (UTC+14): a `local` occurrence is fanned
 # out then, each person's message held back until their own time.
 EARLIEST_ZONE = ZoneInfo("Etc/GMT-14")
-
-WEEKDAYS = {
-    **dict.fromkeys(("monday", "mon", "mandag", "man"), 0),
-    **dict.fromkeys(("tuesday", "tue", "tues", "tirsdag", "tir"), 1),
-    **dict.fromkeys(("wednesday", "wed", "onsdag", "ons"), 2),
-    **dict.fromkeys(("thursday", "thu", "thurs", "torsdag", "tor"), 3),
-    **dict.fromkeys(("friday", "fri", "fredag", "fre"), 4),
-    **dict.fromkeys(("saturday", "sat", "lørdag", "lør", "loerdag"), 5),
-    **dict.fromkeys(("sunday", "sun", "søndag", "søn", "soendag"), 6),
-}
-NOW_WORDS = {"now", "nu"}
-EVERY_WORDS = {"every", "hver"}
-LOCAL_WORDS = {"local", "lokal", "lokalt"}
-
-_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
-_TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -71,23 +56,24 @@ def parse_when(tokens: Sequence[Token], *, now: datetime, tz: ZoneInfo) -> tuple
     if not words:
         raise InputError("nudge.error.when_missing")
     first = words[0]
-    if first in NOW_WORDS:
+    if command_word(first, "now"):
         return Now(), 1
-    if first in EVERY_WORDS:
+    if command_word(first, "every"):
         if len(words) < 3:
             raise InputError("nudge.error.every_missing")
-        weekday = WEEKDAYS.get(words[1])
-        if weekday is None:
-            raise InputError("nudge.error.weekday", word=tokens[1].arg_text)
+        try:
+            weekday = timewords.parse_weekday(words[1])
+        except timewords.TimeWordError:
+            raise InputError("nudge.error.weekday", word=tokens[1].arg_text) from None
         at = _time(words[2], tokens[2].arg_text)
-        local = len(words) > 3 and words[3] in LOCAL_WORDS
+        local = len(words) > 3 and command_word(words[3], "local") is not None
         return Weekly(weekday, at, local), 4 if local else 3
-    if _DATE.match(first):
+    if timewords.looks_like_date(first):
         day = _date(first)
         if len(words) < 2:
             raise InputError("nudge.error.time_missing")
         wall = datetime.combine(day, _time(words[1], tokens[1].arg_text))
-        local = len(words) > 2 and words[2] in LOCAL_WORDS
+        local = len(words) > 2 and command_word(words[2], "local") is not None
         when = Once(wall, local)
         if instant(wall, tz) <= now:
             raise InputError("nudge.error.past", at=f"{wall:%Y-%m-%d %H:%M}")
@@ -96,18 +82,17 @@ def parse_when(tokens: Sequence[Token], *, now: datetime, tz: ZoneInfo) -> tuple
 
 
 def _date(word: str) -> date:
-    year, month, day = (int(part) for part in word.split("-"))
     try:
-        return date(year, month, day)
-    except ValueError:
+        return timewords.parse_date(word)
+    except timewords.TimeWordError:
         raise InputError("nudge.error.date", word=word) from None
 
 
 def _time(word: str, shown: str) -> time:
-    match = _TIME.match(word)
-    if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise InputError("nudge.error.time", word=shown)
-    return time(int(match[1]), int(match[2]))
+    try:
+        return timewords.parse_time(word)
+    except timewords.TimeWordError:
+        raise InputError("nudge.error.time", word=shown) from None
 
 
 def instant(wall: datetime, zone: ZoneInfo) -> datetime:

@@ -20,6 +20,7 @@ from bot.messages import Message
 from bot.ports import Messengers
 from bot.services.people import PeopleService
 from bot.text import Markup, Text
+from bot.timewords import weekday_name
 from storage import learning as store
 from storage import people as people_store
 from storage.engine import Database
@@ -202,7 +203,7 @@ class LearningBase:
         return self._catalog.text(
             locale,
             "learn.when",
-            weekday=self._catalog.text(locale, f"learn.weekdays.{local.weekday()}"),
+            weekday=Markup(weekday_name(local.weekday(), locale)),
             date=Markup(f"{local:%Y-%m-%d}"),
             at=Markup(f"{local:%H:%M}"),
         )

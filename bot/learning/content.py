@@ -126,9 +126,6 @@ class Curriculum:
         present = {lesson.track for lesson in self._lessons.values()}
         return [name for name in TRACKS if name in present]
 
-    def locales_of(self, lesson_id: str) -> set[str]:
-        return {locale for known, locale in self._lessons if known == lesson_id}
-
 
 def _order_key(lesson: Lesson) -> tuple[int, str, int, str]:
     function = "" if "all" in lesson.functions else lesson.functions[0]

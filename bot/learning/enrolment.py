@@ -11,6 +11,7 @@ from bot.delivery.outbox import Outgoing
 from bot.domain import Platform
 from bot.errors import InputError
 from bot.events import FormSubmission
+from bot.i18n import command_word
 from bot.learning import inputs
 from bot.learning.base import (
     LearningBase,
@@ -24,6 +25,7 @@ from bot.messages import Form, Input, Message, Reply
 from bot.parsing import UserArg, Word
 from bot.ports import DeliveryError, FormTrigger
 from bot.text import Markup, MentionUser
+from bot.timewords import format_time, weekday_name
 from storage import learning as store
 
 log = logging.getLogger(__name__)
@@ -78,7 +80,10 @@ class EnrolmentCommands(LearningBase):
                     "weekday",
                     s("learn.form.weekday"),
                     "select",
-                    tuple((day, s(f"learn.weekday.{day}")) for day in inputs.WEEKDAYS),
+                    tuple(
+                        (day, weekday_name(index, locale).capitalize())
+                        for index, day in enumerate(inputs.WEEKDAYS)
+                    ),
                     initial=inputs.WEEKDAYS[defaults.weekday],
                 ),
                 Input("time", s("learn.form.time"), "text", initial=f"{defaults.at:%H:%M}", max_length=5),
@@ -116,8 +121,8 @@ class EnrolmentCommands(LearningBase):
                 track=ctx.t(f"learn.track.{choices.track}"),
                 function=ctx.t(f"learn.function.{choices.function}"),
                 pace=ctx.t(f"learn.pace.{choices.pace_weeks}"),
-                weekday=ctx.t(f"learn.weekdays.{choices.weekday}"),
-                at=Markup(f"{choices.at:%H:%M}"),
+                weekday=Markup(weekday_name(choices.weekday, ctx.locale)),
+                at=Markup(format_time(choices.at)),
                 first=self._when(ctx.locale, slot, recipient.tz),
                 timezone=Markup(recipient.tz.key),
                 prefix=Markup(ctx.prefix),
@@ -176,7 +181,9 @@ class EnrolmentCommands(LearningBase):
         for arg in args:
             if isinstance(arg, UserArg):
                 targets.append(arg.user_id)
-            elif isinstance(arg, Word) and arg.text.lower().startswith("function:"):
+            elif (
+                isinstance(arg, Word) and ":" in arg.text and command_word(arg.text.split(":")[0], "function")
+            ):
                 name = arg.text.split(":", 1)[1].lower()
                 if name not in inputs.CHOOSABLE_FUNCTIONS:
                     raise InputError(

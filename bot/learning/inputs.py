@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time
 
+from bot import timewords
 from bot.errors import InputError
 from bot.learning.content import FUNCTIONS, TRACKS
 from bot.learning.schedule import DEFAULT_TIME, parse_clock
@@ -37,12 +38,26 @@ def form_choices(values: dict[str, str], defaults: Choices) -> Choices:
     track = _pick(values.get("track", ""), TRACKS, defaults.track, "track")
     function = _pick(values.get("function", ""), CHOOSABLE_FUNCTIONS, defaults.function, "function")
     pace = _pick(values.get("pace", ""), PACES, str(defaults.pace_weeks), "pace")
-    weekday = _pick(values.get("weekday", ""), WEEKDAYS, WEEKDAYS[defaults.weekday], "weekday")
+    weekday = _weekday(values.get("weekday", ""), defaults.weekday)
     raw_time = values.get("time", "").strip()
     at = parse_clock(raw_time) if raw_time else defaults.at
     if at is None:
         raise InputError("learn.start.bad_time")
-    return Choices(track, function, int(pace), WEEKDAYS.index(weekday), at)
+    return Choices(track, function, int(pace), weekday, at)
+
+
+def _weekday(value: str, default: int) -> int:
+    """The form's own values (`mon` … `fri`) or a weekday typed in the console (`tirsdag`):
+    lessons come on working days only."""
+    if not value.strip():
+        return default
+    try:
+        day = timewords.parse_weekday(value)
+    except timewords.TimeWordError:
+        day = None
+    if day is None or day >= len(WEEKDAYS):
+        raise InputError("learn.start.invalid", field="weekday", allowed=", ".join(WEEKDAYS))
+    return day
 
 
 DEFAULT_CHOICES = Choices("foundations", "other", 1, 1, DEFAULT_TIME)
@@ -59,8 +74,8 @@ def away_dates(words: list[str], today: date) -> tuple[date, date]:
     if len(words) != 2:
         raise InputError("learn.away.bad")
     try:
-        start, end = date.fromisoformat(words[0]), date.fromisoformat(words[1])
-    except ValueError:
+        start, end = timewords.parse_date(words[0]), timewords.parse_date(words[1])
+    except timewords.TimeWordError:
         raise InputError("learn.away.bad") from None
     if end < start:
         raise InputError("learn.away.order")

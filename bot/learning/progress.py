@@ -110,7 +110,7 @@ class ProgressCommands(LearningBase):
             kpis.append(ctx.t("learn.report.satisfaction", rating=Markup(f"{ratings[0] / ratings[1]:.1f}")))
         median = paths.median_days(pairs) if len(pairs) >= paths.MIN_GROUP else None
         kpis.append(
-            ctx.t("learn.report.productive", days=Markup(f"{median:.0f}"), people=len(pairs))
+            ctx.t("learn.report.productive", days=round(median), people=len(pairs))
             if median is not None
             else ctx.t("learn.report.productive_hidden", minimum=paths.MIN_GROUP)
         )

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from bot import timewords
+
 DAY_START = time(8, 0)
 DAY_END = time(18, 0)  # from this minute on it is quiet
 DEFAULT_WEEKDAY = 1  # Tuesday
@@ -111,12 +113,9 @@ def next_allowed(
 
 
 def parse_clock(text: str) -> time | None:
-    """'10:00' or '9.30' → a time within the working day; None when it is not one."""
-    cleaned = text.strip().replace(".", ":")
-    hours, sep, minutes = cleaned.partition(":")
-    if not hours.isdigit() or (sep and not (minutes.isdigit() and len(minutes) == 2)):
+    """'10:00', '9.30', '9' or '2pm' → a time within the working day; None when it is not one."""
+    try:
+        value = timewords.parse_time(text)
+    except timewords.TimeWordError:
         return None
-    value = time(int(hours), int(minutes or 0)) if int(hours) < 24 and int(minutes or 0) < 60 else None
-    if value is None or not DAY_START <= value < DAY_END:
-        return None
-    return value
+    return value if DAY_START <= value < DAY_END else None

@@ -38,7 +38,7 @@ class Match(render.MatchLike, Protocol):
 
 
 class Knowledge(Protocol):
-    """What the knowledge base offers questions (helper KB's KnowledgeService)."""
+    """What the knowledge base offers questions (the knowledge base's KnowledgeService)."""
 
     async def search(
         self, words: str, *, limit: int = 3, min_score: float | None = None

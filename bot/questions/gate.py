@@ -1,6 +1,6 @@
 """Where a new question goes after it is stored: the channel, the moderation queue, or the next session.
 
-Q's ask flow calls `admit` instead of publishing directly, and `receipt_status` when the asker
+The ask flow calls `admit` instead of publishing directly, and `receipt_status` when the asker
 presses "Show my question"; everything about sessions and moderation stays on this side.
 """
 

@@ -18,7 +18,7 @@ from bot.events import ButtonPress
 from bot.i18n import Catalog
 from bot.messages import Actions, Button, Message, Note, Reply, Section
 from bot.questions.anonymity import Anonymity
-from bot.text import Text, UserText
+from bot.text import Text, UserText, shorten
 from storage import channels, questions
 from storage import question_hours as store
 from storage.engine import Database
@@ -152,7 +152,7 @@ def best_match(text: str, candidates: list[Question], threshold: float = SAME_TH
 
 
 def helpful_actions(catalog: Catalog, locale: str, question_id: int) -> Actions:
-    """The one-tap "Helpful? yes / no" under a published answer (Q's renderer adds it)."""
+    """The one-tap "Helpful? yes / no" under a published answer (the question renderer adds it)."""
     return Actions(
         (
             Button(catalog.string(locale, "qaloop.helpful_yes"), "qahours.helpful", f"{question_id}:yes"),
@@ -229,8 +229,8 @@ class Loop:
         card = Message(
             (
                 Section(t.text(self._locale, "qaloop.same_title", new=question.number, old=match.number)),
-                Note(Text.of(UserText(_short(question.text)))),
-                Note(Text.of(UserText(_short(match.text)))),
+                Note(Text.of(UserText(shorten(question.text, 300)))),
+                Note(Text.of(UserText(shorten(match.text, 300)))),
                 Actions(
                     (
                         Button(
@@ -250,8 +250,3 @@ class Loop:
             [Outgoing(key, platform, "post", binding.channel_id, card, not_before=question.visible_at)]
         )
         return match
-
-
-def _short(text: str, limit: int = 300) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -25,7 +25,7 @@ from bot.questions.anonymity import Anonymity, visible_time
 from bot.questions.board import QuestionBoard
 from bot.questions.sanitize import MAX_LENGTH, clean_question
 from bot.questions.sessions import QuestionHours
-from bot.text import MentionUser, Text, UserText
+from bot.text import MentionUser, Text, UserText, shorten
 from storage import question_hours as store
 from storage import questions
 from storage.engine import Database
@@ -276,7 +276,7 @@ class Moderation:
         card = Message(
             (
                 Section(self._t("qamod.reported", number=question.number, reason=UserText(reason))),
-                Note(Text.of(UserText(_short(question.text)))),
+                Note(Text.of(UserText(shorten(question.text, 500)))),
             )
         )
         key = f"qamod:report:{question.id}:{secrets.token_hex(6)}"
@@ -402,8 +402,3 @@ class Moderation:
 
     def _t(self, key: str, **params: object) -> Text:
         return self._catalog.text(self._locale, key, **params)
-
-
-def _short(text: str, limit: int = 500) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

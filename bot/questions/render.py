@@ -11,7 +11,7 @@ from typing import Protocol
 
 from bot.i18n import Catalog
 from bot.messages import Actions, Button, Message, Note, Section
-from bot.text import Link, MentionUser, Text, UserText
+from bot.text import Link, MentionUser, Text, UserText, shorten
 
 
 class MatchLike(Protocol):
@@ -26,7 +26,7 @@ def question_message(
     catalog: Catalog, locale: str, *, question_id: int, number: int, text: str, votes: int, status: str
 ) -> Message:
     """The anonymous question as posted: number, words, +1 count, status, and the buttons."""
-    if status == "merged":  # H: a repeat merged into an earlier question (named in its thread)
+    if status == "merged":  # a repeat merged into an earlier question (named in its thread)
         return Message(
             (
                 Section(catalog.text(locale, "question.title", number=number)),
@@ -111,8 +111,8 @@ def asked_before(catalog: Catalog, locale: str, matches: Sequence[MatchLike]) ->
                     locale,
                     "question.match",
                     number=match.question_number,
-                    question=UserText(_short(match.question, 300)),
-                    answer=UserText(_short(match.answer, 600)),
+                    question=UserText(shorten(match.question, 300, one_line=False)),
+                    answer=UserText(shorten(match.answer, 600, one_line=False)),
                 )
             )
         else:
@@ -120,8 +120,8 @@ def asked_before(catalog: Catalog, locale: str, matches: Sequence[MatchLike]) ->
                 catalog.text(
                     locale,
                     "question.match_curated",
-                    question=UserText(_short(match.question, 300)),
-                    answer=UserText(_short(match.answer, 600)),
+                    question=UserText(shorten(match.question, 300, one_line=False)),
+                    answer=UserText(shorten(match.answer, 600, one_line=False)),
                 )
             )
     return Message.of(Text.join(lines))
@@ -144,7 +144,11 @@ def draft_card(
     return Message(
         (
             Section(catalog.text(locale, "draft.title", number=number)),
-            Note(catalog.text(locale, "draft.question", question=UserText(_short(question, 500)))),
+            Note(
+                catalog.text(
+                    locale, "draft.question", question=UserText(shorten(question, 500, one_line=False))
+                )
+            ),
             Section(Text.of(UserText(draft))),
             Actions(
                 (
@@ -166,13 +170,9 @@ def published_draft(
 
 
 def _with_helpful(catalog: Catalog, locale: str, message: Message, question_id: int | None) -> Message:
-    """Adds "Helpful? yes / no" under a published answer (H: closing the loop)."""
+    """Adds "Helpful? yes / no" under a published answer (closing the loop with the asker)."""
     if question_id is None:
         return message
     from bot.questions.loop import helpful_actions  # loop imports storage; render stays import-light
 
     return Message((*message.blocks, helpful_actions(catalog, locale, question_id)))
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -77,11 +77,6 @@ def _sweep(text: str) -> str:
     return _BARE_BROADCAST.sub(SAFE_AT, _OPENER.sub(SAFE_LT, text))
 
 
-def neutralise_pings(text: str) -> str:
-    """Turn every Slack mention/broadcast and Teams `<at>` into readable, inert text."""
-    return _sweep(_unwrap_tokens(text))
-
-
 # --- personal data ----------------------------------------------------------------------------
 
 _EMAIL = re.compile(r"(?<![\w.%+\-])[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[^\W\d_]{2,}(?![\w\-])")

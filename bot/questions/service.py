@@ -63,7 +63,7 @@ class QuestionService:
         self._anonymity = anonymity
         self._max_delay = max_delay_seconds
         self._daily_limit = daily_limit
-        self.gate: QuestionGate | None = None  # H: sessions, moderation, "same as"; set by the core
+        self.gate: QuestionGate | None = None  # sessions, moderation, "same as"; set by the core
 
     # --- asking ------------------------------------------------------------------------------
 

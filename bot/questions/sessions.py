@@ -17,13 +17,14 @@ from bot.context import CommandContext
 from bot.delivery.outbox import OutboxService, Outgoing
 from bot.domain import ChannelPurpose, Platform, Role
 from bot.errors import InputError
-from bot.i18n import Catalog
+from bot.i18n import Catalog, command_word
 from bot.messages import Message, Reply
 from bot.parsing import UserArg
 from bot.questions import hours
 from bot.questions.hours import WeeklySlot
 from bot.questions.loop import MIN_PEOPLE, HelpfulShare
-from bot.text import Markup, MentionUser, Text, UserText
+from bot.text import Markup, MentionUser, Text, UserText, shorten
+from bot.timewords import format_duration, format_time, weekday_name
 from storage import channels
 from storage import question_hours as store
 from storage.engine import Database
@@ -36,7 +37,7 @@ REMIND_BEFORE = timedelta(hours=24)
 ESCALATION_WINDOW = timedelta(days=7)
 MAX_LISTED = 15
 
-# Called when a session opens, to post the questions that waited for it (Q's service).
+# Called when a session opens, to post the questions that waited for it (the question service).
 ReleaseQueued = Callable[[Platform], Awaitable[int]]
 
 
@@ -67,7 +68,7 @@ class TickReport:
 
 
 class QuestionHours:
-    """Sessions and the schedule; Q's ask flow asks `accepting()` and registers `release_queued`."""
+    """Sessions and the schedule; the ask flow asks `accepting()` and registers `release_queued`."""
 
     def __init__(
         self,
@@ -90,7 +91,7 @@ class QuestionHours:
         self._release_queued: ReleaseQueued | None = None
 
     def on_open(self, release_queued: ReleaseQueued) -> None:
-        """Q's service registers how to post the questions that were queued for the next session."""
+        """The question service registers how to post the questions that were queued for the next session."""
         self._release_queued = release_queued
 
     # --- what the ask flow needs --------------------------------------------------------------
@@ -482,7 +483,7 @@ class QuestionHours:
         clock = Markup(f"{local:%H:%M}")
         if not weekday:
             return self._catalog.text(locale, "qahours.at_time", time=clock, zone=Markup(self._tz.key))
-        day = self._catalog.text(locale, f"qahours.weekday.{local.weekday()}")
+        day = Markup(weekday_name(local.weekday(), locale))
         return self._catalog.text(
             locale,
             "qahours.at_day",
@@ -496,28 +497,23 @@ class QuestionHours:
         return self._catalog.text(
             locale,
             "qahours.slot",
-            weekday=self._catalog.text(locale, f"qahours.weekday.{slot.weekday}"),
-            time=Markup(f"{slot.start:%H:%M}"),
-            duration=Markup(hours.format_duration(slot.duration)),
+            weekday=Markup(weekday_name(slot.weekday, locale)),
+            time=Markup(format_time(slot.start)),
+            duration=Markup(format_duration(slot.duration)),
         )
 
     def _slot_words(self, locale: str, row: QaSlot) -> Text:
         return self._slot_text(locale, slot_of(row))
 
     def _question_line(self, number: int, text: str) -> Text:
-        return self._t("qahours.question_line", number=number, text=UserText(_excerpt(text)))
+        return self._t("qahours.question_line", number=number, text=UserText(shorten(text, 200)))
 
     def _quote(self, text: str) -> Text:
-        return Text.of(Markup("> "), UserText(_excerpt(text)))
-
-
-def _excerpt(text: str, limit: int = 200) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+        return Text.of(Markup("> "), UserText(shorten(text, 200)))
 
 
 def _on_off(args: list[str]) -> bool:
-    values = {"on": True, "off": False, "til": True, "fra": False}
-    if len(args) != 1 or args[0].lower() not in values:
+    choice = command_word(args[0], "on", "off") if len(args) == 1 else None
+    if choice is None:
         raise InputError("cmd.qa.usage")
-    return values[args[0].lower()]
+    return choice == "on"

@@ -12,7 +12,7 @@ from bot.clock import Clock
 from bot.context import CommandContext, after_sub
 from bot.errors import InputError
 from bot.messages import Message, Reply, Section
-from bot.text import Text, UserText
+from bot.text import Text, UserText, shorten
 from storage import knowledge
 from storage.engine import Database
 from storage.models import KnowledgeEntry
@@ -40,11 +40,6 @@ def _match(found: knowledge.Found) -> KnowledgeMatch:
     entry = found.entry
     assert entry.id is not None
     return KnowledgeMatch(entry.id, entry.question, entry.answer, found.score, entry.question_number)
-
-
-def _short(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
 class KnowledgeService:
@@ -127,11 +122,11 @@ class KnowledgeService:
             return ctx.reply(ctx.t("kb.search.too_long", limit=SEARCH_LIMIT))
         matches = await self.search(words, limit=3, min_score=BROWSE_MIN_SCORE)
         if not matches:
-            return ctx.reply(ctx.t("kb.search.none", words=UserText(_short(words, 100))))
-        lines = [ctx.t("kb.search.title", words=UserText(_short(words, 100)))]
+            return ctx.reply(ctx.t("kb.search.none", words=UserText(shorten(words, 100))))
+        lines = [ctx.t("kb.search.title", words=UserText(shorten(words, 100)))]
         for match in matches:
             lines.append(self._line(ctx, match.entry_id, match.question_number, match.question))
-            lines.append(ctx.t("kb.search.answer", answer=UserText(_short(match.answer, 600))))
+            lines.append(ctx.t("kb.search.answer", answer=UserText(shorten(match.answer, 600))))
         return ctx.reply(Text.join(lines))
 
     async def _list(self, ctx: CommandContext, rest: str) -> Reply:
@@ -168,12 +163,12 @@ class KnowledgeService:
             return ctx.reply(ctx.t("kb.remove.unknown", id=entry_id))
         log.info("knowledge entry removed", extra={"entry_id": entry_id})
         return ctx.reply(
-            ctx.t("kb.remove.done", id=entry_id, question=UserText(_short(removed.question, 100)))
+            ctx.t("kb.remove.done", id=entry_id, question=UserText(shorten(removed.question, 100)))
         )
 
     @staticmethod
     def _line(ctx: CommandContext, entry_id: int, number: int | None, question: str) -> Text:
-        text = UserText(_short(question, 200))
+        text = UserText(shorten(question, 200))
         if number is None:
             return ctx.t("kb.line.curated", id=entry_id, question=text)
         return ctx.t("kb.line.question", id=entry_id, number=number, question=text)

@@ -8,6 +8,7 @@ from bot.context import CommandContext
 from bot.delivery.outbox import OutboxService, Outgoing
 from bot.domain import Role
 from bot.errors import InputError
+from bot.i18n import command_word
 from bot.messages import Message, Reply
 from bot.parsing import UserArg, Word
 from bot.services.people import PeopleService
@@ -62,8 +63,8 @@ class RolesService:
         args = ctx.command.args
         if len(args) < 2 or not isinstance(args[0], Word):
             raise InputError(usage)
-        word = args[0].text.lower()
-        role = {"champion": Role.CHAMPION, "admin": Role.ADMIN, "ambassadør": Role.CHAMPION}.get(word)
+        word = command_word(args[0].text, Role.CHAMPION.value, Role.ADMIN.value)
+        role = Role(word) if word else None
         targets = [arg for arg in args[1:] if isinstance(arg, UserArg)]
         if role not in _GRANTABLE or len(targets) != len(args) - 1:
             raise InputError(usage)

@@ -8,6 +8,7 @@ from bot.clock import Clock
 from bot.context import CommandContext
 from bot.domain import ChannelPurpose
 from bot.errors import InputError
+from bot.i18n import command_word
 from bot.messages import Message, Reply, Section
 from bot.parsing import ChannelArg, Word
 from bot.ports import DeliveryError, Messengers
@@ -66,7 +67,7 @@ class SetupService:
         conversation = ctx.origin.conversation
         if isinstance(arg, ChannelArg):
             return arg.channel_id, arg.name
-        if isinstance(arg, Word) and arg.text.lower() in {"here", "her"}:
+        if isinstance(arg, Word) and command_word(arg.text, "here"):
             if conversation.is_direct:
                 raise InputError("setup.here_in_direct")
             return conversation.conversation_id, conversation.name
@@ -99,14 +100,5 @@ class SetupService:
 def _purpose(arg: object) -> ChannelPurpose | None:
     if not isinstance(arg, Word):
         return None
-    aliases = {
-        "show-tell": "showtell",
-        "show&tell": "showtell",
-        "spørgsmål": "questions",
-        "ledelse": "leadership",
-    }
-    word = arg.text.lower()
-    try:
-        return ChannelPurpose(aliases.get(word, word))
-    except ValueError:
-        return None
+    word = command_word(arg.text, *ChannelPurpose)
+    return ChannelPurpose(word) if word else None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sys
 from collections.abc import Awaitable, Callable
 from typing import TextIO
 
@@ -94,7 +93,3 @@ class ConsoleShell:
             values[field.name] = answer.strip()
         submission = FormSubmission(self._origin, form.form_id, values, form.metadata)
         self._show(await self._core.handle_form(submission))
-
-
-async def run_shell(core: Core, messenger: ConsoleMessenger, actor: Actor) -> None:
-    await ConsoleShell(core, messenger, actor, sys.stdout, sys.stdin).run()

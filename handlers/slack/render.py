@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.messages import Actions, Divider, Form, Message, Note, Section
-from bot.text import ChannelLink, Link, Markup, MentionUser, Text, UserText, convert_bold
+from bot.text import ChannelLink, Link, Markup, MentionUser, Text, UserText, convert_bold, shorten
 
 SECTION_LIMIT = 3000
 FIELD_LIMIT = 2000
@@ -32,12 +32,8 @@ def mrkdwn(text: Text) -> str:
     return "".join(out)
 
 
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _plain(text: str, limit: int = 75) -> dict[str, Any]:
-    return {"type": "plain_text", "text": _truncate(text, limit), "emoji": True}
+    return {"type": "plain_text", "text": shorten(text, limit, one_line=False), "emoji": True}
 
 
 def blocks(message: Message) -> list[dict[str, Any]]:
@@ -46,11 +42,17 @@ def blocks(message: Message) -> list[dict[str, Any]]:
         if isinstance(block, Section):
             section: dict[str, Any] = {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": _truncate(mrkdwn(block.text) or " ", SECTION_LIMIT)},
+                "text": {
+                    "type": "mrkdwn",
+                    "text": shorten(mrkdwn(block.text) or " ", SECTION_LIMIT, one_line=False),
+                },
             }
             if block.fields:
                 section["fields"] = [
-                    {"type": "mrkdwn", "text": _truncate(f"*{escape(name)}*\n{mrkdwn(value)}", FIELD_LIMIT)}
+                    {
+                        "type": "mrkdwn",
+                        "text": shorten(f"*{escape(name)}*\n{mrkdwn(value)}", FIELD_LIMIT, one_line=False),
+                    }
                     for name, value in block.fields[:10]
                 ]
             out.append(section)
@@ -76,7 +78,7 @@ def blocks(message: Message) -> list[dict[str, Any]]:
 
 def fallback(message: Message) -> str:
     """The notification text; escaped too, because Slack parses it like any message."""
-    return _truncate(escape(message.fallback()), 4000) or " "
+    return shorten(escape(message.fallback()), 4000, one_line=False) or " "
 
 
 def modal(form: Form) -> dict[str, Any]:
