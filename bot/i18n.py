@@ -64,12 +64,16 @@ def placeholders(template: str) -> set[str]:
 
 @cache
 def _spellings(word: str) -> frozenset[str]:
-    """Every way `word` is typed in any of our languages, from the catalogs' `[words]` tables."""
-    return frozenset(
-        spelling.casefold()
-        for locale in LOCALES
-        for spelling in load_catalog(locale)[WORDS_PREFIX + word].split()
-    )
+    """Every way `word` is typed in any of our languages, from the catalogs' `[words]` tables;
+    a word missing from a catalog is still understood as itself."""
+    spellings = {word.casefold()}
+    for locale in LOCALES:
+        listed = load_catalog(locale).get(WORDS_PREFIX + word)
+        if listed is None:
+            log.warning("catalog key %s missing in %s", WORDS_PREFIX + word, locale)
+            continue
+        spellings.update(spelling.casefold() for spelling in listed.split())
+    return frozenset(spellings)
 
 
 def command_word(typed: str, *choices: str) -> str | None:
