@@ -64,13 +64,14 @@ def placeholders(template: str) -> set[str]:
 
 @cache
 def _spellings(word: str) -> frozenset[str]:
-    """Every way `word` is typed in any of our languages, from the catalogs' `[words]` tables
-    (none for a word that has no entry there)."""
-    return frozenset(
-        spelling.casefold()
-        for locale in LOCALES
-        for spelling in load_catalog(locale).get(WORDS_PREFIX + word, "").split()
-    )
+    """Every way `word` is typed in any of our languages, from the catalogs' `[words]` tables;
+    a word with no entry there (most subcommand names) is understood as itself."""
+    spellings = {word.casefold()}
+    for locale in LOCALES:
+        spellings.update(
+            spelling.casefold() for spelling in load_catalog(locale).get(WORDS_PREFIX + word, "").split()
+        )
+    return frozenset(spellings)
 
 
 def command_word(typed: str, *choices: str) -> str | None:

@@ -37,6 +37,7 @@ def test_a_typed_word_means_the_choice_it_spells_in_any_language() -> None:
     assert command_word("til", "on", "off") == "on"
     assert command_word("til", "schedule", "list") is None  # only the choices the caller names
     assert command_word("someday", "on", "off") is None
+    assert command_word("Quarterly", "quarterly") == "quarterly"  # not in the catalogs yet: itself
 
 
 async def test_a_danish_admin_uses_danish_command_words_throughout(office: Office) -> None:
