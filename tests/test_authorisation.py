@@ -1,5 +1,6 @@
 """Every door has a key: each privileged command, subcommand, button and form that any installed
-feature declares is refused to an employee over signed Slack HTTP, and nothing stored changes."""
+feature declares is refused to an employee, over signed Slack HTTP and Teams Activities, and nothing
+stored changes."""
 
 from __future__ import annotations
 
@@ -9,11 +10,21 @@ import aiohttp
 from sqlalchemy import select
 from sqlmodel import SQLModel
 
-from bot.app import Server
+from bot.app import Server, serve
+from bot.clock import FrozenClock
 from bot.domain import Role
-from tests.conftest import base_url
-from tests.fakes import FakeSlackApi, SlackRequestFactory, view_submission_body
+from tests.conftest import base_url, make_settings
+from tests.fakes import (
+    FakeBotConnector,
+    FakeSlackApi,
+    SlackRequestFactory,
+    card_action_activity,
+    message_activity,
+    view_submission_body,
+)
 from tests.test_questions_slack import prepare, press
+from tests.test_questions_teams import prepare as prepare_teams
+from tests.test_questions_teams import send, until
 from tests.test_slack_http import slash, text_of
 
 # Written by the look-up of the speaker on every request, whatever the answer.
@@ -114,3 +125,53 @@ async def test_every_privileged_button_and_form_is_refused_to_an_employee_and_ch
         shown = await submit(http, server, signer, slack_api, route.action_id, question_id)
         assert plain(expected) in plain(shown), route.action_id
     assert await stored(server) == before
+
+
+def strings(value: Any) -> str:
+    """Every text in a Teams activity (plain text or an Adaptive Card), joined."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return "\n".join(strings(item) for item in value.values())
+    if isinstance(value, list):
+        return "\n".join(strings(item) for item in value)
+    return ""
+
+
+async def test_every_privileged_command_button_and_form_is_refused_to_a_teams_employee(
+    database_url: str, clock: FrozenClock, http: aiohttp.ClientSession, connector: FakeBotConnector
+) -> None:
+    async with serve(make_settings(database_url, qa_max_delay=0), clock=clock) as server:
+        await prepare_teams(http, server, connector)
+        url = connector.service_url
+        await send(
+            http, server, message_activity("ask Can I use AI for my job applications?", service_url=url)
+        )
+        async with server.core.database.session() as session:
+            connection = await session.connection()
+            question_id = str(
+                (await connection.execute(select(SQLModel.metadata.tables["question"].c.id))).one()[0]
+            )
+
+        async def answer_to(activity: dict[str, Any]) -> str:
+            seen = len(connector.activities_in("a:1personal"))
+            await send(http, server, activity)
+            replies = await until(connector, lambda c: c.activities_in("a:1personal")[seen:])
+            return plain(strings(replies))
+
+        before = await stored(server)
+        for what, refused, role in privileged_commands(server):
+            role_name = server.core.catalog.string("en", f"role.{role.value}")
+            shown = await answer_to(message_activity(f"{what} 1", service_url=url))
+            assert f"`{refused}` needs the {role_name} role" in shown, what
+        for route in server.core.actions.buttons():
+            if route.role is not Role.EMPLOYEE:
+                press = {"action_id": route.action_id, "value": question_id}
+                shown = await answer_to(card_action_activity(press, service_url=url))
+                assert plain(server.core.catalog.string("en", route.refusal, role=route.role.value)) in shown
+        for route in server.core.actions.forms():
+            if route.role is not Role.EMPLOYEE:
+                form = {"form_id": route.action_id, "metadata": question_id}
+                shown = await answer_to(card_action_activity(form, service_url=url))
+                assert plain(server.core.catalog.string("en", route.refusal, role=route.role.value)) in shown
+        assert await stored(server) == before

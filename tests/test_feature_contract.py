@@ -1,6 +1,7 @@
 """A feature written only for this test joins the bot by the contract alone: help lists it to those
 allowed, the core refuses its command and button to an employee, its button answers a champion, the
-jobs registry lists and runs its tick, and its export hook answers for a person. Nothing else is edited."""
+jobs registry lists and runs its tick, and its export and forget hooks answer for a person.
+Nothing else is edited."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ TOY_TEXTS = {
 
 
 def toy_feature(pokes: list[str], ticks: list[datetime]) -> Callable[[FeatureDeps], Feature]:
-    """The whole toy: one command with one champion subcommand, one button, one tick, one hook."""
+    """The whole toy: one command with one champion subcommand, one button, one tick, its data hooks."""
 
     def feature(deps: FeatureDeps) -> Feature:
         async def poke(ctx: CommandContext) -> Reply:
@@ -54,6 +55,11 @@ def toy_feature(pokes: list[str], ticks: list[datetime]) -> Callable[[FeatureDep
         async def export(session: AsyncSession, person: PersonKey) -> dict[str, object]:
             return {"pokes": pokes.count(person.user_id)}
 
+        async def forget(session: AsyncSession, person: PersonKey) -> int:
+            gone = pokes.count(person.user_id)
+            pokes[:] = [user_id for user_id in pokes if user_id != person.user_id]
+            return gone
+
         return Feature(
             name="toy",
             commands=(Command("toy", subcommands={"poke": Sub(Role.CHAMPION, poke, "cmd.toy.poke.usage")}),),
@@ -61,6 +67,7 @@ def toy_feature(pokes: list[str], ticks: list[datetime]) -> Callable[[FeatureDep
             ticks=(Tick("toy_tick", "tick the toy", tick, {"minute": "*/10"}, "%Y-%m-%dT%H:%M"),),
             catalog=("cmd.toy.", "toy."),
             export=export,
+            forget=forget,
             messages={"en": TOY_TEXTS, "da": TOY_TEXTS},
         )
 
@@ -111,5 +118,8 @@ async def test_a_toy_feature_installed_by_the_contract_gets_help_roles_buttons_a
         assert first.ran and first.summary == "ticked 1 times" and ticks == [clock.now()]
         assert not (await run_job(core, job)).ran
 
-        # Its part of a person's data export.
-        assert await core.export_person(PersonKey(Platform.SLACK, "U1")) == {"toy": {"pokes": 1}}
+        # Its part of a person's data export and deletion.
+        ana = PersonKey(Platform.SLACK, "U1")
+        assert await core.export_person(ana) == {"toy": {"pokes": 1}}
+        assert await core.forget_person(ana) == 1
+        assert await core.export_person(ana) == {"toy": {"pokes": 0}}
