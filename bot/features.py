@@ -46,7 +46,6 @@ class Sub:
     role: Role
     handler: CommandHandler
     usage: str  # catalog key of this subcommand's usage line, shown when its input does not fit
-    aliases: tuple[str, ...] = ()  # other words for it, e.g. the Danish "planlæg" for "schedule"
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ class Command:
             return None
         word = first.text.lower()
         for name, sub in self.subcommands.items():
-            if word == name or word in sub.aliases or command_word(word, name):
+            if command_word(word, name):  # the name, or its spellings in the catalogs' [words]
                 return name, sub
         return None
 

@@ -40,10 +40,10 @@ def feature(deps: FeatureDeps) -> Feature:
                 "nudge",
                 admin,
                 subcommands={
-                    "schedule": Sub(admin, campaigns.schedule, "cmd.nudge.schedule.usage", ("planlæg",)),
-                    "list": Sub(admin, campaigns.list, "cmd.nudge.list.usage", ("vis",)),
+                    "schedule": Sub(admin, campaigns.schedule, "cmd.nudge.schedule.usage"),
+                    "list": Sub(admin, campaigns.list, "cmd.nudge.list.usage"),
                     "status": Sub(admin, campaigns.status, "cmd.nudge.status.usage"),
-                    "cancel": Sub(admin, campaigns.cancel, "cmd.nudge.cancel.usage", ("annuller",)),
+                    "cancel": Sub(admin, campaigns.cancel, "cmd.nudge.cancel.usage"),
                 },
             ),
         ),

@@ -40,7 +40,7 @@ def feature(deps: FeatureDeps) -> Feature:
                     "away": Sub(employee, learning.learn_away, "cmd.learn.away.usage"),
                     "stop": Sub(employee, learning.learn_stop, "cmd.learn.stop.usage"),
                     "report": Sub(admin, learning.learn_report, "cmd.learn.report.usage"),
-                    "enrol": Sub(admin, learning.learn_enrol, "cmd.learn.enrol.usage", aliases=("enroll",)),
+                    "enrol": Sub(admin, learning.learn_enrol, "cmd.learn.enrol.usage"),
                 },
             ),
         ),
