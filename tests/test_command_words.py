@@ -49,4 +49,5 @@ async def test_a_danish_admin_uses_danish_command_words_throughout(office: Offic
     scheduled = await office.say("ana", "nudge planlæg alle hver tirsdag 10.00 lokal Husk kaffen")
     assert "Campaign #1 scheduled: every Tuesday at 10:00 in each person's own time zone" in scheduled
     assert "Campaign #1 cancelled" in await office.say("ana", "nudge annuller 1")
-    assert "Usage: qa moderation <on|off>" in await office.say("bo", "qa moderation måske")  # not a word: its usage
+    # not a word of qa moderation: its usage line
+    assert "Usage: qa moderation <on|off>" in await office.say("bo", "qa moderation måske")
