@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -167,24 +167,31 @@ class Feature:
 
 
 class Shared:
-    """Services one feature builds and a later one uses (the knowledge base, for the questions)."""
+    """Services one feature builds and a later one uses (the knowledge base, for the questions).
+
+    A service is found by its class, or by the protocol it was provided as: the programme
+    features read each other's facts through the protocols in `bot/programme.py`, and `find`
+    answers None when the feature that owns a source is not installed.
+    """
 
     def __init__(self) -> None:
         self._services: dict[type, object] = {}
 
-    def provide(self, service: object) -> None:
-        kind = type(service)
+    def provide(self, service: object, *, as_kind: type | None = None) -> None:
+        kind = as_kind or type(service)
         if kind in self._services:
             raise ValueError(f"{kind.__name__} provided twice")
         self._services[kind] = service
 
+    def find(self, kind: type[T]) -> T | None:
+        return cast("T | None", self._services.get(kind))
+
     def get(self, kind: type[T]) -> T:
-        service = self._services.get(kind)
+        service = self.find(kind)
         if service is None:
             raise LookupError(
                 f"{kind.__name__} is not provided: install the feature that provides it earlier"
             )
-        assert isinstance(service, kind)
         return service
 
 
